@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ScanGate.Contracts;
+using ScanGate.Scanners;
+using ScanGate.Scanners.Catalog;
+
+namespace ScanGate.Api;
+
+/// <summary>A client's mistake, named by field: becomes a 400 problem.</summary>
+public sealed class RequestValidationException(string field, string detail) : Exception(detail)
+{
+    public string Field { get; } = field;
+}
+
+/// <summary>Turns the body of POST /api/v1/scans into a validated <see cref="ScanRequest"/>.</summary>
+public static partial class ScanRequestParser
+{
+    private static readonly HashSet<string> KnownFields =
+        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context"];
+    public const int MaxPipelineContextBytes = 16 * 1024;
+
+    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+            throw new RequestValidationException("body", "the request body must be a JSON object");
+        foreach (var p in body.EnumerateObject())
+            if (!KnownFields.Contains(p.Name))
+                throw new RequestValidationException(p.Name, $"unknown field '{p.Name}'; known fields: {string.Join(", ", KnownFields)}");
+
+        var scanTypeName = RequiredString(body, "scan_type");
+        var type = catalog.FindType(scanTypeName)
+            ?? throw new RequestValidationException("scan_type", $"unknown scan_type '{scanTypeName}'; known types: {string.Join(", ", catalog.ScanTypes.Select(t => t.Name).Order())}");
+
+        var rawTarget = RequiredString(body, "target");
+        if (!Targets.TryNormalize(type.TargetKind, rawTarget, out var target, out var targetError))
+            throw new RequestValidationException("target", $"{targetError} (scan_type {type.Name} takes a {KindWords(type.TargetKind)})");
+
+        var profile = OptionalString(body, "scan_profile") ?? type.DefaultProfile;
+        if (type.Profiles.All(p => p.Name != profile))
+            throw new RequestValidationException("scan_profile", $"unknown scan_profile '{profile}' for {type.Name}; known profiles: {string.Join(", ", type.Profiles.Select(p => p.Name))}");
+
+        var allowed = catalog.ScannersFor(type.Name).Select(s => s.Name).ToList();
+        List<string> scanners;
+        if (body.TryGetProperty("scanners", out var sc) && sc.ValueKind != JsonValueKind.Null)
+        {
+            if (sc.ValueKind != JsonValueKind.Array || sc.GetArrayLength() == 0 || sc.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                throw new RequestValidationException("scanners", "scanners must be a non-empty array of scanner names");
+            scanners = sc.EnumerateArray().Select(e => e.GetString()!).Distinct().ToList();
+            if (scanners.FirstOrDefault(s => !allowed.Contains(s)) is { } bad)
+                throw new RequestValidationException("scanners", $"scanner '{bad}' does not serve {type.Name}; allowed: {string.Join(", ", allowed)}");
+        }
+        else scanners = catalog.DefaultScannersFor(type.Name).Select(s => s.Name).ToList();
+
+        Severity? failOn = Severity.Critical;
+        if (OptionalString(body, "fail_on_severity") is { } failWord)
+        {
+            if (failWord.Equals("none", StringComparison.OrdinalIgnoreCase)) failOn = null;
+            else if (StatusWords.TryParseSeverity(failWord, out var sev) && sev != Severity.Info) failOn = sev;
+            else throw new RequestValidationException("fail_on_severity", $"fail_on_severity must be one of critical, high, medium, low, none (got '{failWord}')");
+        }
+
+        var branch = OptionalString(body, "branch");
+        if (branch is not null && !GitRef().IsMatch(branch))
+            throw new RequestValidationException("branch", "branch must be a Git branch name: letters, digits, '.', '_', '/', '-', not starting with '-' or '/', at most 200 characters");
+
+        string? context = null;
+        if (body.TryGetProperty("pipeline_context", out var pc) && pc.ValueKind != JsonValueKind.Null)
+        {
+            if (pc.ValueKind != JsonValueKind.Object)
+                throw new RequestValidationException("pipeline_context", "pipeline_context must be a JSON object");
+            context = pc.GetRawText();
+            if (System.Text.Encoding.UTF8.GetByteCount(context) > MaxPipelineContextBytes)
+                throw new RequestValidationException("pipeline_context", $"pipeline_context must be at most {MaxPipelineContextBytes} bytes");
+        }
+
+        return new ScanRequest
+        {
+            ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, FailOnSeverity = failOn,
+            Branch = branch, PipelineContextJson = context, OrgId = orgId,
+        };
+    }
+
+    private static string KindWords(TargetKind kind) => kind switch
+    {
+        TargetKind.Host => "host name, IP address or CIDR range, optionally with :ports",
+        TargetKind.TlsEndpoint => "host[:port] or https:// URL",
+        TargetKind.Url => "http:// or https:// URL",
+        TargetKind.GitRepository => "https:// or git:// Git repository URL",
+        _ => kind.ToString(),
+    };
+
+    private static string RequiredString(JsonElement body, string name) =>
+        OptionalString(body, name) ?? throw new RequestValidationException(name, $"{name} is required");
+
+    private static string? OptionalString(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.String) throw new RequestValidationException(name, $"{name} must be a string");
+        var s = v.GetString()!.Trim();
+        return s.Length == 0 ? throw new RequestValidationException(name, $"{name} must not be empty") : s;
+    }
+
+    [GeneratedRegex(@"^(?![-/])(?!.*\.\.)(?!.*//)[A-Za-z0-9._/\-]{1,200}(?<![/.])$")]
+    private static partial Regex GitRef();
+}

@@ -1,0 +1,42 @@
+using Orleans.Concurrency;
+
+namespace ScanGate.Contracts;
+
+/// <summary>One scan: its request, lifecycle, runs, counts and verdict. Key: the scan id.</summary>
+[Alias("scangate.IScanGrain")]
+public interface IScanGrain : IGrainWithStringKey
+{
+    [Alias("start")] Task<CommandResult> Start(ScanRequest request);
+    [Alias("get")] Task<ScanSnapshot?> Get();
+    [Alias("pause")] Task<CommandResult> Pause();
+    [Alias("resume")] Task<CommandResult> Resume();
+    [Alias("stop")] Task<CommandResult> Stop();
+    [Alias("cancel")] Task<CommandResult> Cancel();
+    /// <summary>Starts a new scan with the same request and links the two.</summary>
+    [Alias("rescan")] Task<CommandResult> Rescan();
+    /// <summary>Events after <paramref name="afterSequence"/> still held in memory, oldest first.</summary>
+    [Alias("events-since")] Task<IReadOnlyList<ScanEvent>> EventsSince(long afterSequence);
+
+    /// <summary>A page of the scan's findings (empty for an unknown scan).</summary>
+    [Alias("findings")] Task<FindingPage> Findings(FindingQuery query);
+
+    [Alias("link-rescan")] Task LinkRescanOf(string originalScanId);
+    [OneWay, Alias("on-run-progress")] Task OnRunProgress(RunProgress progress);
+    [Alias("on-run-finished")] Task OnRunFinished(RunOutcome outcome);
+}
+
+/// <summary>One scanner container of one scan. Key: "{scanId}/{scanner}".</summary>
+[Alias("scangate.IScannerRunGrain")]
+public interface IScannerRunGrain : IGrainWithStringKey
+{
+    [Alias("start")] Task Start(RunSpec spec);
+    [Alias("pause")] Task Pause();
+    [Alias("resume")] Task Resume();
+    /// <summary>Kills the container; keeps (stop) or discards (cancel) the findings.</summary>
+    [Alias("halt")] Task Halt(bool keepFindings);
+    [Alias("get")] Task<ScannerState?> Get();
+    /// <summary>Whether this run still owns the container (used to clean up orphans at silo start).</summary>
+    [Alias("owns-container")] Task<bool> OwnsContainer(string containerId);
+
+    static string KeyOf(string scanId, string scanner) => $"{scanId}/{scanner}";
+}

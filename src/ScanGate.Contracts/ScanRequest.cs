@@ -1,0 +1,30 @@
+namespace ScanGate.Contracts;
+
+/// <summary>A validated request for a scan: the scan type's scanner set is already resolved.</summary>
+[GenerateSerializer, Alias("scangate.scan-request.v1")]
+public sealed record ScanRequest
+{
+    [Id(0)] public required string ScanType { get; init; }
+    /// <summary>The normalised target.</summary>
+    [Id(1)] public required string Target { get; init; }
+    [Id(2)] public required string Profile { get; init; }
+    [Id(3)] public required IReadOnlyList<string> Scanners { get; init; }
+    /// <summary>The gate threshold; null means "none": the gate never fails on severity.</summary>
+    [Id(4)] public Severity? FailOnSeverity { get; init; } = Severity.Critical;
+    [Id(5)] public string? Branch { get; init; }
+    /// <summary>Free-form JSON object from the caller, stored and returned as given.</summary>
+    [Id(6)] public string? PipelineContextJson { get; init; }
+    [Id(7)] public string OrgId { get; init; } = "default";
+}
+
+/// <summary>What one scanner run is asked to do.</summary>
+[GenerateSerializer, Alias("scangate.run-spec.v1")]
+public sealed record RunSpec
+{
+    [Id(0)] public required string ScanId { get; init; }
+    [Id(1)] public required string Scanner { get; init; }
+    [Id(2)] public required string Target { get; init; }
+    [Id(3)] public required string Profile { get; init; }
+    [Id(4)] public string? Branch { get; init; }
+    [Id(5)] public string OrgId { get; init; } = "default";
+}

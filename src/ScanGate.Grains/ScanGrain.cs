@@ -1,0 +1,301 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Streams;
+using ScanGate.Contracts;
+using ScanGate.Runtime;
+using ScanGate.Scanners;
+using ScanGate.Scanners.Catalog;
+using ScanGate.Storage;
+
+namespace ScanGate.Grains;
+
+[GenerateSerializer, Alias("scangate.scan-state.v1")]
+public sealed class ScanState
+{
+    [Id(0)] public ScanRequest? Request { get; set; }
+    [Id(1)] public ScanStatus Status { get; set; }
+    [Id(2)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(3)] public DateTimeOffset? StartedAt { get; set; }
+    [Id(4)] public DateTimeOffset? FinishedAt { get; set; }
+    [Id(5)] public Dictionary<string, ScannerState> Runs { get; set; } = new(StringComparer.Ordinal);
+    [Id(6)] public SeverityCounts Counts { get; set; } = new();
+    [Id(7)] public bool? GatePassed { get; set; }
+    [Id(8)] public List<string> GateReasons { get; set; } = [];
+    [Id(9)] public string? RescanOf { get; set; }
+    [Id(10)] public string? RescannedAs { get; set; }
+    /// <summary>Stopped or Cancelled once a stop or cancel is under way; the scan ends in that status.</summary>
+    [Id(11)] public ScanStatus? Ending { get; set; }
+    [Id(12)] public long Sequence { get; set; }
+}
+
+/// <summary>
+/// Drives one scan. It never waits on a container: it starts its runs and they report back.
+/// Every event it publishes carries the next sequence number, so SSE clients can resume.
+/// </summary>
+public sealed class ScanGrain(
+    [PersistentState("scan", "scans")] IPersistentState<ScanState> store,
+    ScanCatalog catalog,
+    IContainerRuntime runtime,
+    IFindingStore findings,
+    ILogger<ScanGrain> logger) : Grain, IScanGrain
+{
+    private const int EventBufferSize = 2000;
+    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
+    private readonly LinkedList<ScanEvent> _recent = new();
+    private IAsyncStream<ScanEvent>? _stream;
+    private IGrainTimer? _keepAlive;
+
+    private ScanState S => store.State;
+    private string ScanId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _stream = this.GetStreamProvider(ScanStreams.Provider).GetStream<ScanEvent>(StreamId.Create(ScanStreams.Namespace, ScanId));
+        // A reactivated scan must never reuse a sequence number published before its last write.
+        if (S.Request is not null && !S.Status.IsTerminal()) S.Sequence += 100_000;
+        if (S.Request is not null && !S.Status.IsTerminal()) StartKeepAlive();
+        return Task.CompletedTask;
+    }
+
+    public async Task<CommandResult> Start(ScanRequest request)
+    {
+        if (S.Request is not null) return CommandResult.Fail(CommandError.Conflict, $"scan {ScanId} already exists");
+        var adapters = new List<IScannerAdapter>();
+        foreach (var name in request.Scanners)
+        {
+            if (catalog.FindScanner(name) is not { } adapter)
+                return CommandResult.Fail(CommandError.Invalid, $"scanner '{name}' is not in the catalogue");
+            adapters.Add(adapter);
+        }
+        if (adapters.Count == 0) return CommandResult.Fail(CommandError.Invalid, "a scan needs at least one scanner");
+        if (adapters.Any(a => a is IContainerScanner) && !await runtime.IsAvailableAsync())
+            return CommandResult.Fail(CommandError.Unavailable,
+                $"no container engine is reachable, so {string.Join(", ", adapters.OfType<IContainerScanner>().Select(a => a.Name))} cannot run; in-process scan types (security_headers) still work");
+
+        var now = DateTimeOffset.UtcNow;
+        S.Request = request;
+        S.Status = ScanStatus.Queued;
+        S.CreatedAt = now;
+        S.Runs = adapters.ToDictionary(a => a.Name, a => new ScannerState { Name = a.Name }, StringComparer.Ordinal);
+        await store.WriteStateAsync();
+        await PublishStatus();
+        StartKeepAlive();
+
+        // Admission is immediate for now; per-tenant fair share comes with organisations.
+        foreach (var name in S.Runs.Keys)
+            await RunGrain(name).Start(new RunSpec
+            {
+                ScanId = ScanId, Scanner = name, Target = request.Target, Profile = request.Profile,
+                Branch = request.Branch, OrgId = request.OrgId,
+            });
+        S.Status = ScanStatus.Running;
+        S.StartedAt = DateTimeOffset.UtcNow;
+        await store.WriteStateAsync();
+        await PublishStatus();
+        return CommandResult.Success(Snapshot());
+    }
+
+    public Task<ScanSnapshot?> Get() => Task.FromResult(S.Request is null ? null : Snapshot());
+
+    public async Task<CommandResult> Pause()
+    {
+        if (Refuse("pause", ScanStatus.Running) is { } refused) return refused;
+        foreach (var name in ActiveRuns()) await RunGrain(name).Pause();
+        S.Status = ScanStatus.Paused;
+        await store.WriteStateAsync();
+        await PublishStatus();
+        return CommandResult.Success(Snapshot());
+    }
+
+    public async Task<CommandResult> Resume()
+    {
+        if (Refuse("resume", ScanStatus.Paused) is { } refused) return refused;
+        foreach (var name in ActiveRuns()) await RunGrain(name).Resume();
+        S.Status = ScanStatus.Running;
+        await store.WriteStateAsync();
+        await PublishStatus();
+        return CommandResult.Success(Snapshot());
+    }
+
+    public Task<CommandResult> Stop() => End(ScanStatus.Stopped, "stop");
+    public Task<CommandResult> Cancel() => End(ScanStatus.Cancelled, "cancel");
+
+    private async Task<CommandResult> End(ScanStatus ending, string verb)
+    {
+        if (Refuse(verb, ScanStatus.Queued, ScanStatus.Running, ScanStatus.Paused) is { } refused) return refused;
+        S.Ending = ending;
+        await store.WriteStateAsync();
+        foreach (var name in ActiveRuns()) await RunGrain(name).Halt(keepFindings: ending == ScanStatus.Stopped);
+        await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.StatusType, At = DateTimeOffset.UtcNow, Status = S.Status, Message = $"{verb} requested" });
+        if (ActiveRuns().Count == 0) await FinishAsync();
+        return CommandResult.Success(Snapshot());
+    }
+
+    public async Task<CommandResult> Rescan()
+    {
+        if (S.Request is null) return CommandResult.Fail(CommandError.NotFound, $"scan {ScanId} does not exist");
+        if (!S.Status.IsTerminal())
+            return CommandResult.Fail(CommandError.Conflict, $"scan {ScanId} is {S.Status.Word()}; only a finished scan can be rescanned (stop or cancel it first)");
+        var newId = Ids.NewScanId();
+        var next = GrainFactory.GetGrain<IScanGrain>(newId);
+        await next.LinkRescanOf(ScanId);
+        var started = await next.Start(S.Request);
+        if (!started.Ok) return started;
+        S.RescannedAs = newId;
+        await store.WriteStateAsync();
+        return started;
+    }
+
+    public Task<FindingPage> Findings(FindingQuery query) =>
+        S.Request is null ? Task.FromResult(new FindingPage([], null, 0)) : findings.ListAsync(ScanId, query);
+
+    public Task LinkRescanOf(string originalScanId)
+    {
+        if (S.Request is null) S.RescanOf = originalScanId; // written with the Start that follows
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ScanEvent>> EventsSince(long afterSequence) =>
+        Task.FromResult<IReadOnlyList<ScanEvent>>(_recent.Where(e => e.Sequence > afterSequence).ToList());
+
+    public async Task OnRunProgress(RunProgress progress)
+    {
+        if (S.Request is null || !S.Runs.TryGetValue(progress.Scanner, out var run) || run.Status.IsTerminal()) return;
+        if (progress.Phase < run.Phase) progress = progress with { Phase = run.Phase, Percent = run.Percent }; // a late one-way message
+        var changed = run.Phase != progress.Phase || run.Percent != progress.Percent || run.Status != progress.Status;
+        var phaseChanged = run.Phase != progress.Phase;
+        S.Runs[progress.Scanner] = run with
+        {
+            Phase = progress.Phase,
+            Percent = progress.Percent ?? (progress.Phase == run.Phase ? run.Percent : null),
+            Status = progress.Status,
+            StartedAt = run.StartedAt ?? (progress.Phase >= RunPhase.Running ? DateTimeOffset.UtcNow : null),
+        };
+        if (changed)
+            await PublishAsync(new ScanEvent
+            {
+                Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Scanner = progress.Scanner,
+                Phase = progress.Phase, Percent = S.Runs[progress.Scanner].Percent, RunStatus = progress.Status, Message = progress.Message,
+            });
+        if (progress.LogLines.Count > 0)
+            await PublishAsync(new ScanEvent
+            {
+                Sequence = 0, Type = ScanEvent.LogType, At = DateTimeOffset.UtcNow, Scanner = progress.Scanner, Lines = progress.LogLines,
+            });
+        if (phaseChanged) await store.WriteStateAsync();
+    }
+
+    public async Task OnRunFinished(RunOutcome outcome)
+    {
+        if (S.Request is null || !S.Runs.TryGetValue(outcome.Scanner, out var run) || run.Status.IsTerminal()) return;
+        S.Runs[outcome.Scanner] = run with
+        {
+            Status = outcome.Status, Phase = RunPhase.Done, Error = outcome.Error, Counts = outcome.Counts,
+            Percent = outcome.Status == RunStatus.Completed ? 100 : run.Percent, FinishedAt = DateTimeOffset.UtcNow,
+        };
+        await store.WriteStateAsync();
+        await PublishAsync(new ScanEvent
+        {
+            Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Scanner = outcome.Scanner,
+            Phase = RunPhase.Done, Percent = S.Runs[outcome.Scanner].Percent, RunStatus = outcome.Status, Message = outcome.Error,
+        });
+        if (outcome.Status != RunStatus.Cancelled)
+            await PublishAsync(new ScanEvent
+            {
+                Sequence = 0, Type = ScanEvent.FindingsType, At = DateTimeOffset.UtcNow, Scanner = outcome.Scanner, Counts = outcome.Counts,
+            });
+        if (ActiveRuns().Count == 0) await FinishAsync();
+    }
+
+    private async Task FinishAsync()
+    {
+        if (S.Status.IsTerminal()) return;
+        var runs = S.Runs.Values.ToList();
+        S.Status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) ? ScanStatus.Completed : ScanStatus.Failed);
+        if (S.Status == ScanStatus.Cancelled)
+        {
+            await findings.DeleteScanAsync(ScanId);
+            S.Counts = new SeverityCounts();
+        }
+        else S.Counts = await findings.CountAsync(ScanId);
+        var (passed, reasons) = GatePolicy.Evaluate(S.Request!.FailOnSeverity, S.Counts, runs, S.Status);
+        S.GatePassed = passed;
+        S.GateReasons = reasons.ToList();
+        S.FinishedAt = DateTimeOffset.UtcNow;
+        await store.WriteStateAsync();
+        await PublishStatus();
+        await PublishAsync(new ScanEvent
+        {
+            Sequence = 0, Type = ScanEvent.FinishedType, At = DateTimeOffset.UtcNow, Status = S.Status,
+            Counts = S.Counts, GatePassed = S.GatePassed, Message = string.Join("; ", S.GateReasons),
+        });
+        await store.WriteStateAsync(); // keep the final sequence number
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+        logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), passed ? "passed" : "failed");
+    }
+
+    private CommandResult? Refuse(string verb, params ScanStatus[] allowed)
+    {
+        if (S.Request is null) return CommandResult.Fail(CommandError.NotFound, $"scan {ScanId} does not exist");
+        if (S.Ending is { } ending && !S.Status.IsTerminal())
+            return CommandResult.Fail(CommandError.Conflict, $"cannot {verb} scan {ScanId}: it is already being {(ending == ScanStatus.Stopped ? "stopped" : "cancelled")}");
+        if (allowed.Contains(S.Status)) return null;
+        var allowedWords = string.Join(" or ", allowed.Select(a => a.Word()));
+        return CommandResult.Fail(CommandError.Conflict, $"cannot {verb} scan {ScanId}: it is {S.Status.Word()}, and only a {allowedWords} scan can be {PastTense(verb)}");
+    }
+
+    private static string PastTense(string verb) => verb switch
+    {
+        "stop" => "stopped", "pause" => "paused", "resume" => "resumed", "cancel" => "cancelled", _ => verb + "ed",
+    };
+
+    private List<string> ActiveRuns() => S.Runs.Values.Where(r => !r.Status.IsTerminal()).Select(r => r.Name).ToList();
+
+    private IScannerRunGrain RunGrain(string scanner) => GrainFactory.GetGrain<IScannerRunGrain>(IScannerRunGrain.KeyOf(ScanId, scanner));
+
+    private Task PublishStatus() => PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.StatusType, At = DateTimeOffset.UtcNow, Status = S.Status });
+
+    private async Task PublishAsync(ScanEvent e)
+    {
+        e = e with { Sequence = ++S.Sequence };
+        _recent.AddLast(e);
+        while (_recent.Count > EventBufferSize) _recent.RemoveFirst();
+        try
+        {
+            await _stream!.OnNextAsync(e);
+        }
+        catch (Exception ex)
+        {
+            // The stream is the live view only; durable truth is this grain's state.
+            logger.LogWarning(ex, "Scan {ScanId}: event {Sequence} not published on the stream", ScanId, e.Sequence);
+        }
+    }
+
+    private void StartKeepAlive()
+    {
+        // Keeps a running scan's activation (and its event buffer) alive and its stream warm.
+        _keepAlive ??= this.RegisterGrainTimer(async () =>
+        {
+            if (S.Status.IsTerminal()) return;
+            await PublishAsync(new ScanEvent { Sequence = 0, Type = "heartbeat", At = DateTimeOffset.UtcNow, Status = S.Status });
+        }, new GrainTimerCreationOptions { DueTime = HeartbeatPeriod, Period = HeartbeatPeriod, KeepAlive = true, Interleave = false });
+    }
+
+    private ScanSnapshot Snapshot() => new()
+    {
+        Id = ScanId,
+        Request = S.Request!,
+        Status = S.Status,
+        CreatedAt = S.CreatedAt,
+        StartedAt = S.StartedAt,
+        FinishedAt = S.FinishedAt,
+        Scanners = S.Runs.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToList(),
+        Counts = S.Status.IsTerminal() ? S.Counts : S.Runs.Values.Aggregate(new SeverityCounts(), (a, r) => a.Add(r.Counts)),
+        GatePassed = S.GatePassed,
+        GateReasons = S.GateReasons,
+        RescanOf = S.RescanOf,
+        RescannedAs = S.RescannedAs,
+        Sequence = S.Sequence,
+    };
+}

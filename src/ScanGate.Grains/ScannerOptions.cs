@@ -1,0 +1,35 @@
+namespace ScanGate.Grains;
+
+/// <summary>How scanners run on this silo. Bound from "ScanGate:Scanners".</summary>
+public sealed class ScannerRunOptions
+{
+    public const string Section = "ScanGate:Scanners";
+    /// <summary>Time a run may spend running (paused time not counted) before it is killed and failed.</summary>
+    public int DefaultTimeoutSeconds { get; set; } = 1800;
+    /// <summary>Per scanner: another image (an air-gapped registry's copy) or another timeout.</summary>
+    public Dictionary<string, ScannerSettings> Overrides { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Network mode of scanner containers: "host" reaches targets the silo's host reaches.</summary>
+    public string NetworkMode { get; set; } = "host";
+
+    public TimeSpan TimeoutFor(string scanner) =>
+        TimeSpan.FromSeconds(Overrides.TryGetValue(scanner, out var s) && s.TimeoutSeconds is > 0 ? s.TimeoutSeconds.Value : DefaultTimeoutSeconds);
+
+    public string ImageFor(string scanner, string defaultImage) =>
+        Overrides.TryGetValue(scanner, out var s) && !string.IsNullOrWhiteSpace(s.Image) ? s.Image : defaultImage;
+}
+
+public sealed class ScannerSettings
+{
+    public string? Image { get; set; }
+    public int? TimeoutSeconds { get; set; }
+}
+
+/// <summary>Container labels: how ScanGate finds its own containers on an engine.</summary>
+public static class ContainerLabels
+{
+    public const string Scan = "scangate.scan";
+    public const string Scanner = "scangate.scanner";
+    public const string Org = "scangate.org";
+    public const string Run = "scangate.run";
+    public const string Cluster = "scangate.cluster";
+}

@@ -1,0 +1,423 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using ScanGate.Contracts;
+using ScanGate.Runtime;
+using ScanGate.Scanners;
+using ScanGate.Scanners.Catalog;
+using ScanGate.Storage;
+
+namespace ScanGate.Grains;
+
+public enum HaltKind { None, Stop, Cancel }
+
+[GenerateSerializer, Alias("scangate.run-state.v1")]
+public sealed class RunState
+{
+    [Id(0)] public RunSpec? Spec { get; set; }
+    [Id(1)] public RunStatus Status { get; set; }
+    [Id(2)] public RunPhase Phase { get; set; }
+    [Id(3)] public int? Percent { get; set; }
+    [Id(4)] public string? Error { get; set; }
+    [Id(5)] public string? ContainerId { get; set; }
+    [Id(6)] public string? EngineId { get; set; }
+    [Id(7)] public DateTimeOffset? StartedAt { get; set; }
+    [Id(8)] public DateTimeOffset? FinishedAt { get; set; }
+    [Id(9)] public SeverityCounts Counts { get; set; } = new();
+    [Id(10)] public bool PauseRequested { get; set; }
+    [Id(11)] public HaltKind Halt { get; set; }
+    [Id(12)] public long? ExitCode { get; set; }
+    [Id(13)] public bool Reported { get; set; }
+}
+
+/// <summary>
+/// One scanner's container: pull, create (hardened, labelled), start, follow logs, pause/unpause,
+/// kill, timeout, parse, store findings, report to its scan. The long wait lives in one background
+/// task on this activation; commands interleave with it at every await.
+/// </summary>
+public sealed class ScannerRunGrain(
+    [PersistentState("run", "scans")] IPersistentState<RunState> store,
+    ScanCatalog catalog,
+    IContainerRuntime runtime,
+    IFindingStore findings,
+    IHttpClientFactory httpClients,
+    IOptions<ScannerRunOptions> options,
+    IOptions<Orleans.Configuration.ClusterOptions> cluster,
+    ILogger<ScannerRunGrain> logger) : Grain, IScannerRunGrain
+{
+    private const int FindingBatchSize = 500;
+    private const int MaxLogLinesPerReport = 200;
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(500);
+
+    private readonly Channel<string> _lines = Channel.CreateBounded<string>(new BoundedChannelOptions(10_000)
+    { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly CancellationTokenSource _halt = new();
+    private Task? _work;
+    private bool _containerPaused;
+    private DateTimeOffset? _pausedSince;
+    private TimeSpan _pausedTotal;
+    private int _droppedLogLines;
+
+    private RunState S => store.State;
+    private string Key => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A run that was under way when its activation was lost is not resumed here yet (that is the
+        // watchdog's job); it is failed so its scan can finish.
+        if (S.Spec is not null && !S.Status.IsTerminal() && _work is null)
+            _work = Background(FailLostRunAsync);
+        return Task.CompletedTask;
+    }
+
+    public async Task Start(RunSpec spec)
+    {
+        if (S.Spec is not null) return; // idempotent: a run starts once
+        S.Spec = spec;
+        S.Status = RunStatus.Pending;
+        S.Phase = RunPhase.Queued;
+        await store.WriteStateAsync();
+        _work = Background(RunAsync);
+    }
+
+    public Task<ScannerState?> Get() => Task.FromResult(S.Spec is null ? null : ToScannerState());
+
+    public Task<bool> OwnsContainer(string containerId) =>
+        Task.FromResult(S.Spec is not null && !S.Status.IsTerminal() && S.ContainerId == containerId && _work is { IsCompleted: false });
+
+    public async Task Pause()
+    {
+        if (S.Spec is null || S.Status.IsTerminal() || S.PauseRequested) return;
+        S.PauseRequested = true;
+        await ApplyPauseAsync();
+        await store.WriteStateAsync();
+    }
+
+    public async Task Resume()
+    {
+        if (S.Spec is null || S.Status.IsTerminal() || !S.PauseRequested) return;
+        S.PauseRequested = false;
+        await ApplyPauseAsync();
+        await store.WriteStateAsync();
+    }
+
+    public async Task Halt(bool keepFindings)
+    {
+        if (S.Spec is null || S.Status.IsTerminal() || S.Halt != HaltKind.None) return;
+        S.Halt = keepFindings ? HaltKind.Stop : HaltKind.Cancel;
+        await store.WriteStateAsync();
+        _halt.Cancel();
+        if (S.ContainerId is { } id) await runtime.KillAsync(id);
+        if (_work is null || _work.IsCompleted) _work = Background(FinishHaltedAsync);
+    }
+
+    /// <summary>Runs work on this activation without holding a request turn.</summary>
+    private Task Background(Func<Task> work) => Task.Factory.StartNew(work, CancellationToken.None,
+        TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
+
+    private async Task RunAsync()
+    {
+        var spec = S.Spec!;
+        var adapter = catalog.GetScanner(spec.Scanner);
+        var context = new FindingContext(spec.ScanId, spec.Scanner);
+        using var keepAlive = this.RegisterGrainTimer(() => Task.CompletedTask,
+            new GrainTimerCreationOptions { DueTime = TimeSpan.FromMinutes(1), Period = TimeSpan.FromMinutes(1), KeepAlive = true });
+        try
+        {
+            switch (adapter)
+            {
+                case IContainerScanner container: await RunContainerAsync(container, spec, context); break;
+                case IInProcessScanner inProcess: await RunInProcessAsync(inProcess, spec, context); break;
+                default: throw new InvalidOperationException($"scanner {spec.Scanner} can run neither in a container nor in process");
+            }
+        }
+        catch (Exception ex) when (!S.Status.IsTerminal())
+        {
+            logger.LogWarning(ex, "Run {Run} failed", Key);
+            S.Status = S.Halt switch { HaltKind.Cancel => RunStatus.Cancelled, HaltKind.Stop => RunStatus.Stopped, _ => RunStatus.Failed };
+            S.Error ??= S.Status == RunStatus.Failed ? ex.Message : null;
+        }
+        finally
+        {
+            if (S.ContainerId is { } id)
+            {
+                try { await runtime.RemoveAsync(id); }
+                catch (Exception ex) { logger.LogWarning(ex, "Run {Run}: container {Container} not removed; the silo's reaper will retry", Key, id); }
+            }
+        }
+        await CompleteAsync(context);
+    }
+
+    private async Task RunContainerAsync(IContainerScanner adapter, RunSpec spec, FindingContext context)
+    {
+        var plan = adapter.Plan(spec);
+        var image = options.Value.ImageFor(spec.Scanner, adapter.DefaultImage);
+
+        await EnterPhaseAsync(RunPhase.Pulling, RunStatus.Running, $"image {image}");
+        await runtime.EnsureImageAsync(image, new Progress<string>(line => _lines.Writer.TryWrite("pull: " + line)), _halt.Token);
+        if (S.Halt != HaltKind.None) { SetHalted(); return; }
+
+        await EnterPhaseAsync(RunPhase.Starting, RunStatus.Running, null);
+        S.EngineId = runtime.EngineId;
+        S.ContainerId = await runtime.CreateAsync(new ContainerSpec
+        {
+            Image = image,
+            Arguments = plan.Arguments,
+            Labels = new Dictionary<string, string>
+            {
+                [ContainerLabels.Scan] = spec.ScanId,
+                [ContainerLabels.Scanner] = spec.Scanner,
+                [ContainerLabels.Org] = spec.OrgId,
+                [ContainerLabels.Run] = Key,
+                [ContainerLabels.Cluster] = cluster.Value.ClusterId,
+            },
+            NetworkMode = options.Value.NetworkMode,
+            OutputDirectory = Path.GetDirectoryName(plan.ReportPath) ?? "/out",
+            TmpfsPaths = plan.ScratchPaths,
+            ReadOnlyRoot = plan.ReadOnlyRoot,
+            CapAdd = plan.Capabilities,
+            MemoryBytes = plan.MemoryBytes,
+            Cpus = plan.Cpus,
+            PidsLimit = plan.PidsLimit,
+        }, CancellationToken.None);
+        await store.WriteStateAsync();
+        if (S.Halt != HaltKind.None) { SetHalted(); return; }
+
+        var containerId = S.ContainerId;
+        var parser = adapter.NewProgressParser(spec);
+        using var follow = new CancellationTokenSource();
+        var followTask = Task.Run(() => runtime.StartAndFollowAsync(containerId,
+            line => { if (!_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _droppedLogLines); return ValueTask.CompletedTask; },
+            follow.Token));
+        await EnterPhaseAsync(RunPhase.Running, RunStatus.Running, null);
+        S.StartedAt = DateTimeOffset.UtcNow;
+        var waitTask = Task.Run(async () =>
+        {
+            await followTask; // the container has been started once following began
+            return await runtime.WaitAsync(containerId, CancellationToken.None);
+        });
+
+        var timeout = options.Value.TimeoutFor(spec.Scanner);
+        var timedOut = false;
+        while (!waitTask.IsCompleted)
+        {
+            await Task.WhenAny(waitTask, Task.Delay(Tick));
+            await ApplyPauseAsync();
+            await ReportLinesAsync(parser);
+            if (!timedOut && S.Halt == HaltKind.None && RunningTime() > timeout)
+            {
+                timedOut = true;
+                S.Error = $"timed out after {timeout.TotalSeconds:0} s of running time and was killed";
+                await runtime.KillAsync(containerId);
+            }
+        }
+        S.ExitCode = await waitTask;
+        await ReportLinesAsync(parser);
+
+        if (S.Halt == HaltKind.Cancel) { SetHalted(); return; }
+
+        await EnterPhaseAsync(RunPhase.Parsing, RunStatus.Running, null);
+        await using (var report = await runtime.ReadFileAsync(containerId, plan.ReportPath, CancellationToken.None))
+        {
+            if (report is not null) await StoreFindingsAsync(adapter.ParseReportAsync(report, context, CancellationToken.None), context);
+            else context.Warn("the tool wrote no report");
+        }
+
+        if (S.Halt == HaltKind.Stop) { SetHalted(); return; }
+        if (timedOut) { S.Status = RunStatus.Failed; return; }
+        if (!plan.SuccessExitCodes.Contains(S.ExitCode.Value))
+        {
+            S.Status = RunStatus.Failed;
+            S.Error = $"{spec.Scanner} exited with code {S.ExitCode}" + (context.Warnings.Count > 0 ? $" ({context.Warnings[0]})" : "");
+            return;
+        }
+        S.Status = RunStatus.Completed;
+    }
+
+    private async Task RunInProcessAsync(IInProcessScanner adapter, RunSpec spec, FindingContext context)
+    {
+        await EnterPhaseAsync(RunPhase.Running, RunStatus.Running, null);
+        S.StartedAt = DateTimeOffset.UtcNow;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_halt.Token);
+        timeout.CancelAfter(options.Value.TimeoutFor(spec.Scanner));
+        var collected = new List<Finding>();
+        try
+        {
+            await foreach (var f in adapter.ScanAsync(spec, context, httpClients.CreateClient("scanner"), timeout.Token))
+                collected.Add(f);
+        }
+        catch (OperationCanceledException) when (!_halt.IsCancellationRequested)
+        {
+            S.Status = RunStatus.Failed;
+            S.Error = $"timed out after {options.Value.TimeoutFor(spec.Scanner).TotalSeconds:0} s";
+            return;
+        }
+        catch (OperationCanceledException) { SetHalted(); return; }
+        catch (HttpRequestException ex)
+        {
+            S.Status = RunStatus.Failed;
+            S.Error = $"could not fetch {spec.Target}: {ex.Message}";
+            return;
+        }
+        if (S.Halt != HaltKind.None) { SetHalted(); return; }
+        await EnterPhaseAsync(RunPhase.Parsing, RunStatus.Running, null);
+        await StoreFindingsAsync(collected.ToAsyncEnumerable(), context);
+        S.Status = RunStatus.Completed;
+    }
+
+    private async Task StoreFindingsAsync(IAsyncEnumerable<Finding> source, FindingContext context)
+    {
+        var batch = new List<Finding>(FindingBatchSize);
+        await foreach (var f in source)
+        {
+            batch.Add(f);
+            if (batch.Count == FindingBatchSize) { await findings.AddAsync(S.Spec!.ScanId, batch); batch = new(FindingBatchSize); }
+        }
+        if (batch.Count > 0) await findings.AddAsync(S.Spec!.ScanId, batch);
+        foreach (var w in context.Warnings) _lines.Writer.TryWrite("scangate: " + w);
+    }
+
+    private void SetHalted() => S.Status = S.Halt == HaltKind.Cancel ? RunStatus.Cancelled : RunStatus.Stopped;
+
+    private async Task CompleteAsync(FindingContext context)
+    {
+        var spec = S.Spec!;
+        if (S.Status == RunStatus.Cancelled) await findings.DeleteScannerAsync(spec.ScanId, spec.Scanner);
+        S.Counts = S.Status == RunStatus.Cancelled ? new SeverityCounts() : await CountForScannerAsync(spec);
+        S.Phase = RunPhase.Done;
+        S.FinishedAt = DateTimeOffset.UtcNow;
+        if (S.Status == RunStatus.Completed) S.Percent = 100;
+        await store.WriteStateAsync();
+        await ReportLinesAsync(null);
+        await ReportFinishedAsync();
+    }
+
+    private async Task<SeverityCounts> CountForScannerAsync(RunSpec spec)
+    {
+        // Counted from the store, so duplicates merged there are counted once.
+        var counts = new SeverityCounts();
+        string? cursor = null;
+        do
+        {
+            var page = await findings.ListAsync(spec.ScanId, new FindingQuery { Scanner = spec.Scanner, Limit = 1000, Cursor = cursor });
+            counts = counts.Add(SeverityCounts.Of(page.Items));
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+        return counts;
+    }
+
+    private async Task ReportFinishedAsync()
+    {
+        var outcome = new RunOutcome { Scanner = S.Spec!.Scanner, Status = S.Status, Error = S.Error, Counts = S.Counts, ExitCode = (int?)S.ExitCode };
+        var scan = GrainFactory.GetGrain<IScanGrain>(S.Spec.ScanId);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await scan.OnRunFinished(outcome);
+                S.Reported = true;
+                await store.WriteStateAsync();
+                return;
+            }
+            catch (Exception ex) when (attempt < 10)
+            {
+                logger.LogWarning(ex, "Run {Run}: reporting the outcome failed (attempt {Attempt}); retrying", Key, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, attempt * 2)));
+            }
+        }
+    }
+
+    private async Task FinishHaltedAsync()
+    {
+        SetHalted();
+        await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner));
+    }
+
+    private async Task FailLostRunAsync()
+    {
+        if (S.Reported) return;
+        if (!S.Status.IsTerminal())
+        {
+            if (S.ContainerId is { } id) { await runtime.KillAsync(id); await runtime.RemoveAsync(id); }
+            S.Status = S.Halt == HaltKind.None ? RunStatus.Failed : S.Halt == HaltKind.Cancel ? RunStatus.Cancelled : RunStatus.Stopped;
+            S.Error ??= S.Status == RunStatus.Failed ? "the run's silo was lost before it finished" : null;
+        }
+        await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner));
+    }
+
+    private async Task EnterPhaseAsync(RunPhase phase, RunStatus status, string? message)
+    {
+        S.Phase = phase;
+        S.Percent = null;
+        if (!S.PauseRequested || phase != RunPhase.Running) S.Status = status;
+        await store.WriteStateAsync();
+        ReportProgress(message, []);
+    }
+
+    private async Task ApplyPauseAsync()
+    {
+        if (S.ContainerId is not { } id || S.Phase != RunPhase.Running) return;
+        if (S.PauseRequested && !_containerPaused)
+        {
+            var info = await runtime.InspectAsync(id);
+            if (info is not { Running: true }) return;
+            await runtime.PauseAsync(id);
+            _containerPaused = true;
+            _pausedSince = DateTimeOffset.UtcNow;
+            S.Status = RunStatus.Paused;
+            ReportProgress("paused", []);
+        }
+        else if (!S.PauseRequested && _containerPaused)
+        {
+            await runtime.UnpauseAsync(id);
+            _containerPaused = false;
+            _pausedTotal += DateTimeOffset.UtcNow - _pausedSince!.Value;
+            _pausedSince = null;
+            S.Status = RunStatus.Running;
+            ReportProgress("resumed", []);
+        }
+    }
+
+    private TimeSpan RunningTime()
+    {
+        if (S.StartedAt is null) return TimeSpan.Zero;
+        var paused = _pausedTotal + (_pausedSince is { } since ? DateTimeOffset.UtcNow - since : TimeSpan.Zero);
+        return DateTimeOffset.UtcNow - S.StartedAt.Value - paused;
+    }
+
+    private Task ReportLinesAsync(IProgressParser? parser)
+    {
+        var lines = new List<string>();
+        var percentBefore = S.Percent;
+        string? step = null;
+        while (lines.Count < MaxLogLinesPerReport && _lines.Reader.TryRead(out var line))
+        {
+            lines.Add(line);
+            if (parser?.Parse(line) is { } update)
+            {
+                if (update.Percent is { } p) S.Percent = Math.Max(S.Percent ?? 0, p);
+                step = update.Step ?? step;
+            }
+        }
+        var dropped = Interlocked.Exchange(ref _droppedLogLines, 0);
+        if (dropped > 0) lines.Add($"scangate: {dropped} log lines dropped (the tool wrote faster than they could be relayed)");
+        if (lines.Count > 0 || S.Percent != percentBefore) ReportProgress(step, lines);
+        return Task.CompletedTask;
+    }
+
+    private void ReportProgress(string? message, IReadOnlyList<string> lines)
+    {
+        // One-way: a scan that is busy never holds up its runs.
+        GrainFactory.GetGrain<IScanGrain>(S.Spec!.ScanId).OnRunProgress(new RunProgress
+        {
+            Scanner = S.Spec.Scanner, Status = S.Status, Phase = S.Phase, Percent = S.Percent, LogLines = lines, Message = message,
+        }).Ignore();
+    }
+
+    private ScannerState ToScannerState() => new()
+    {
+        Name = S.Spec!.Scanner, Status = S.Status, Phase = S.Phase, Percent = S.Percent, Error = S.Error, Counts = S.Counts,
+        StartedAt = S.StartedAt, FinishedAt = S.FinishedAt,
+    };
+}
