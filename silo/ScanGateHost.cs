@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ScanGate.Api;
 using ScanGate.Contracts;
@@ -30,24 +29,26 @@ public static class ScanGateHost
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
-        ConfigureServices(builder);
-        return builder;
-    }
-
-    public static void ConfigureServices(WebApplicationBuilder builder)
-    {
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
-            silo.AddMemoryGrainStorage("scans");
-            silo.AddMemoryGrainStorage("PubSubStore");
-            silo.AddMemoryStreams(ScanStreams.Provider);
+            silo.AddScanGateSilo(builder.Configuration);
         });
+        builder.Services.AddScanGateApi();
+        return builder;
+    }
 
-        var services = builder.Services;
-        services.Configure<ScannerRunOptions>(builder.Configuration.GetSection(ScannerRunOptions.Section));
-        services.Configure<DockerOptions>(builder.Configuration.GetSection(DockerOptions.Section));
+    /// <summary>Everything a ScanGate silo hosts: storage, streams, the catalogue, the runtime, the stores.</summary>
+    public static ISiloBuilder AddScanGateSilo(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        silo.AddMemoryGrainStorage("scans");
+        silo.AddMemoryGrainStorage("PubSubStore");
+        silo.AddMemoryStreams(ScanStreams.Provider);
+
+        var services = silo.Services;
+        services.Configure<ScannerRunOptions>(configuration.GetSection(ScannerRunOptions.Section));
+        services.Configure<DockerOptions>(configuration.GetSection(DockerOptions.Section));
         services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.AddSingleton<IFindingStore, InMemoryFindingStore>();
@@ -55,7 +56,7 @@ public static class ScanGateHost
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OrphanContainerReaper>());
         services.AddHttpClient("scanner", c => c.Timeout = TimeSpan.FromSeconds(30))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
-        services.AddScanGateApi();
+        return silo;
     }
 
     public static WebApplication Build(WebApplicationBuilder builder)

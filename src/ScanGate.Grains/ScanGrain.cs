@@ -162,6 +162,9 @@ public sealed class ScanGrain(
     {
         if (S.Request is null || !S.Runs.TryGetValue(progress.Scanner, out var run) || run.Status.IsTerminal()) return;
         if (progress.Phase < run.Phase) progress = progress with { Phase = run.Phase, Percent = run.Percent }; // a late one-way message
+        // A run's end (phase done, a terminal status) is only ever taken from OnRunFinished, which also carries its counts.
+        if (progress.Phase == RunPhase.Done || progress.Status.IsTerminal())
+            progress = progress with { Phase = run.Phase == RunPhase.Done ? RunPhase.Parsing : run.Phase, Status = run.Status, Percent = run.Percent };
         var changed = run.Phase != progress.Phase || run.Percent != progress.Percent || run.Status != progress.Status;
         var phaseChanged = run.Phase != progress.Phase;
         S.Runs[progress.Scanner] = run with

@@ -175,6 +175,7 @@ public sealed class ScannerRunGrain(
             NetworkMode = options.Value.NetworkMode,
             OutputDirectory = Path.GetDirectoryName(plan.ReportPath) ?? "/out",
             TmpfsPaths = plan.ScratchPaths,
+            VolumePaths = plan.WorkPaths,
             ReadOnlyRoot = plan.ReadOnlyRoot,
             CapAdd = plan.Capabilities,
             MemoryBytes = plan.MemoryBytes,
@@ -283,13 +284,13 @@ public sealed class ScannerRunGrain(
     private async Task CompleteAsync(FindingContext context)
     {
         var spec = S.Spec!;
+        await ReportLinesAsync(null); // the last log lines go out while the run still reads as under way
         if (S.Status == RunStatus.Cancelled) await findings.DeleteScannerAsync(spec.ScanId, spec.Scanner);
         S.Counts = S.Status == RunStatus.Cancelled ? new SeverityCounts() : await CountForScannerAsync(spec);
         S.Phase = RunPhase.Done;
         S.FinishedAt = DateTimeOffset.UtcNow;
         if (S.Status == RunStatus.Completed) S.Percent = 100;
         await store.WriteStateAsync();
-        await ReportLinesAsync(null);
         await ReportFinishedAsync();
     }
 
@@ -393,8 +394,9 @@ public sealed class ScannerRunGrain(
         string? step = null;
         while (lines.Count < MaxLogLinesPerReport && _lines.Reader.TryRead(out var line))
         {
-            lines.Add(line);
-            if (parser?.Parse(line) is { } update)
+            var clean = LogText.Clean(line);
+            lines.Add(clean);
+            if (parser?.Parse(clean) is { } update)
             {
                 if (update.Percent is { } p) S.Percent = Math.Max(S.Percent ?? 0, p);
                 step = update.Step ?? step;
@@ -420,4 +422,19 @@ public sealed class ScannerRunGrain(
         Name = S.Spec!.Scanner, Status = S.Status, Phase = S.Phase, Percent = S.Percent, Error = S.Error, Counts = S.Counts,
         StartedAt = S.StartedAt, FinishedAt = S.FinishedAt,
     };
+}
+
+/// <summary>Tool output as it is relayed: no terminal escapes, no overlong lines.</summary>
+public static partial class LogText
+{
+    public const int MaxLineLength = 2000;
+
+    public static string Clean(string line)
+    {
+        var text = AnsiEscape().Replace(line, "");
+        return text.Length > MaxLineLength ? text[..MaxLineLength] + "…" : text;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\x1B\[[0-9;?]*[ -/]*[@-~]")]
+    private static partial System.Text.RegularExpressions.Regex AnsiEscape();
 }

@@ -103,7 +103,10 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             AttachStdout = true,
             AttachStderr = true,
             Tty = false,
-            Volumes = spec.OutputDirectory is null ? null : new Dictionary<string, EmptyStruct> { [spec.OutputDirectory] = default },
+            // Anonymous volumes take the image directory's owner (our tools run unprivileged) and are
+            // removed with the container.
+            Volumes = spec.VolumePaths.Concat(spec.OutputDirectory is null ? [] : [spec.OutputDirectory])
+                .Distinct().ToDictionary(p => p, _ => default(EmptyStruct)),
             HostConfig = new HostConfig
             {
                 NetworkMode = spec.NetworkMode,

@@ -38,6 +38,8 @@ public sealed record ContainerSpec
     /// <summary>A directory backed by an anonymous volume that outlives the container's exit (for reports).</summary>
     public string? OutputDirectory { get; init; } = "/out";
     public IReadOnlyList<string> TmpfsPaths { get; init; } = [];
+    /// <summary>Writable directories on anonymous volumes (owned as in the image), removed with the container.</summary>
+    public IReadOnlyList<string> VolumePaths { get; init; } = [];
     public bool ReadOnlyRoot { get; init; } = true;
     /// <summary>Null keeps the image's user (our images use an unprivileged one).</summary>
     public string? User { get; init; }

@@ -44,8 +44,10 @@ public sealed record ContainerPlan
     public required IReadOnlyList<string> Arguments { get; init; }
     /// <summary>Where the tool writes its report, inside the container's output volume.</summary>
     public required string ReportPath { get; init; }
-    /// <summary>Paths the tool must write besides the output volume; mounted as tmpfs.</summary>
+    /// <summary>Small scratch paths the tool writes; mounted as tmpfs (world-writable, sticky).</summary>
     public IReadOnlyList<string> ScratchPaths { get; init; } = ["/tmp"];
+    /// <summary>Larger working directories the image prepares for its user; anonymous volumes, removed with the container.</summary>
+    public IReadOnlyList<string> WorkPaths { get; init; } = [];
     public bool ReadOnlyRoot { get; init; } = true;
     /// <summary>Capabilities the tool needs; all others are dropped.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = [];

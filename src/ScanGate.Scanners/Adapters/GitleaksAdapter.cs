@@ -20,7 +20,7 @@ public sealed class GitleaksAdapter : IContainerScanner
     {
         Arguments = string.IsNullOrEmpty(spec.Branch) ? [spec.Target] : [spec.Target, spec.Branch],
         ReportPath = ReportPath,
-        ScratchPaths = ["/tmp", "/work"],
+        WorkPaths = ["/work"],
         MemoryBytes = 1024L * 1024 * 1024,
     };
 

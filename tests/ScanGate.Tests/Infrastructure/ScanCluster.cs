@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using ScanGate.Api;
+using ScanGate.Contracts;
+using ScanGate.Grains;
+using ScanGate.Scanners;
+using ScanGate.Scanners.Catalog;
+using ScanGate.Silo;
+
+namespace ScanGate.Tests.Infrastructure;
+
+/// <summary>A real in-process Orleans cluster (InProcessTestClusterBuilder) with ScanGate's silo
+/// composition and the machine's real Docker engine.</summary>
+public sealed class ScanCluster : IAsyncDisposable
+{
+    public InProcessTestCluster Cluster { get; }
+    public IClusterClient Client => Cluster.Client;
+    public IServiceProvider SiloServices => Cluster.GetSiloServiceProvider(Cluster.Silos[0].SiloAddress);
+    public ScanCatalog Catalog => SiloServices.GetRequiredService<ScanCatalog>();
+
+    private ScanCluster(InProcessTestCluster cluster) => Cluster = cluster;
+
+    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null)
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        var configuration = new ConfigurationBuilder().Build();
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddScanGateSilo(configuration);
+            silo.Services.PostConfigure<ScannerRunOptions>(o => configure?.Invoke(o));
+        });
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new ScanCluster(cluster);
+    }
+
+    public IScanGrain Scan(string id) => Client.GetGrain<IScanGrain>(id);
+
+    /// <summary>Validates a request the way the API does and starts it.</summary>
+    public async Task<string> StartScanAsync(object body)
+    {
+        var request = ScanRequestParser.Parse(JsonSerializer.SerializeToElement(body), Catalog, "org_test");
+        var id = Ids.NewScanId();
+        var result = await Scan(id).Start(request);
+        Assert.True(result.Ok, result.Message);
+        return id;
+    }
+
+    public async Task<ScanSnapshot> WaitForAsync(string id, Func<ScanSnapshot, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        ScanSnapshot? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await Scan(id).Get();
+            if (last is not null && condition(last)) return last;
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"scan {id} did not reach '{what}' within {timeout}; last seen: {JsonSerializer.Serialize(last)}");
+    }
+
+    public Task<ScanSnapshot> WaitForEndAsync(string id, TimeSpan timeout) =>
+        WaitForAsync(id, s => s.Status.IsTerminal(), timeout, "a terminal status");
+
+    public async Task<IReadOnlyList<Finding>> AllFindingsAsync(string id)
+    {
+        var all = new List<Finding>();
+        string? cursor = null;
+        do
+        {
+            var page = await Scan(id).Findings(new FindingQuery { Limit = 500, Cursor = cursor });
+            all.AddRange(page.Items);
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+        return all;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}

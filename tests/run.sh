@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian machine with the .NET SDK:
+#   1. installs what the tests need (Docker engine, docker-compose, PostgreSQL, debootstrap, git, openssl, jq),
+#   2. starts dockerd (--bridge=none --iptables=false) and PostgreSQL when they are not running,
+#   3. builds the scanner images that are missing (deploy/scanners/build-images.sh),
+#   4. runs `dotnet test` and ends with one line: "N passed, N failed, N skipped".
+# Steps that need root say so and use sudo when the caller is not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root_dir="$(pwd)"
+log_dir="${SCANGATE_TEST_LOGS:-/tmp/scangate-test-logs}"
+mkdir -p "$log_dir"
+say() { echo "[tests/run.sh] $*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else say "needs root: $*"; sudo "$@"; fi; }
+
+# 1. Packages.
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v git >/dev/null || missing+=(git)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v jq >/dev/null || missing+=(jq)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} with apt-get (needs root)"
+  as_root apt-get update -qq >"$log_dir/apt.log" 2>&1
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >>"$log_dir/apt.log" 2>&1
+fi
+
+# 2. Services. Their output goes to files: a service holding this script's stdout would keep CI from ending.
+if ! docker info >/dev/null 2>&1; then
+  say "starting dockerd --bridge=none --iptables=false (needs root; log: $log_dir/dockerd.log)"
+  as_root bash -c "nohup setsid dockerd --bridge=none --iptables=false >'$log_dir/dockerd.log' 2>&1 </dev/null &"
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { say "dockerd did not start; see $log_dir/dockerd.log"; tail -20 "$log_dir/dockerd.log"; exit 1; }
+fi
+pg_version="$(pg_lsclusters -h 2>/dev/null | awk 'NR==1{print $1}')"
+if [ -n "$pg_version" ] && ! pg_lsclusters -h | awk 'NR==1{print $4}' | grep -q online; then
+  say "starting PostgreSQL $pg_version (needs root)"
+  as_root pg_ctlcluster "$pg_version" main start
+fi
+
+# 3. Scanner images (a minute on a fresh machine, seconds when they exist).
+say "building missing scanner images"
+bash deploy/scanners/build-images.sh 2>&1 | grep -v -e DEPRECATED -e "legacy builder" -e buildx -e "docs.docker.com" || true
+docker image inspect scangate/nmap:latest >/dev/null || { say "scanner images are missing after the build"; exit 1; }
+
+# 4. Tests.
+say "running dotnet test"
+set +e
+dotnet test "$root_dir/ScanGate.sln" --logger "console;verbosity=normal" 2>&1 | tee "$log_dir/dotnet-test.log"
+status=${PIPESTATUS[0]}
+set -e
+passed=0; failed=0; skipped=0
+while read -r f p s; do
+  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s))
+done < <(sed -nE 's/.*(Passed|Failed)! +- Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\2 \3 \4/p' "$log_dir/dotnet-test.log")
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; say "dotnet test exited $status"; fi
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
