@@ -48,14 +48,21 @@ docker image inspect scangate/nmap:latest >/dev/null || { say "scanner images ar
 
 # 4. Tests.
 say "running dotnet test"
+results="$log_dir/results"
+rm -rf "$results"
 set +e
-dotnet test "$root_dir/ScanGate.sln" --logger "console;verbosity=normal" 2>&1 | tee "$log_dir/dotnet-test.log"
+dotnet test "$root_dir/ScanGate.sln" --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log_dir/dotnet-test.log"
 status=${PIPESTATUS[0]}
 set -e
+# Totals from the TRX files (one per test assembly); a skipped test is "notExecuted" there.
 passed=0; failed=0; skipped=0
-while read -r f p s; do
-  failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s))
-done < <(sed -nE 's/.*(Passed|Failed)! +- Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\2 \3 \4/p' "$log_dir/dotnet-test.log")
-if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; say "dotnet test exited $status"; fi
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters="$(grep -o '<Counters [^>]*>' "$trx")"
+  get() { echo "$counters" | sed -nE "s/.* $1=\"([0-9]+)\".*/\1/p"; }
+  passed=$((passed + $(get passed))); failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+done
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; say "dotnet test exited $status without a failed test (a build or runner error)"; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

@@ -1,1 +1,95 @@
-﻿Console.WriteLine("Hello, World!");
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using ScanGate.Benchmarks;
+using ScanGate.Scanners;
+using ScanGate.Scanners.Catalog;
+using ScanGate.Silo;
+
+// Orchestration overhead: the wall time of a scan whose scanner container exits at once (trigger over
+// HTTP to the final SSE event), against a bare `docker run` of the same image, in alternating pairs.
+var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 25;
+const int warmup = 3;
+
+var port = FreePort();
+var host = ScanGateHost.CreateBuilder([
+    "--urls", $"http://127.0.0.1:{port}",
+    "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
+    "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
+    "--Logging:LogLevel:Default", "Warning"]);
+host.Services.AddSingleton<IScannerAdapter, NoopScanner>();
+host.Services.AddSingleton(NoopScanner.Type);
+await using var app = ScanGateHost.Build(host);
+await app.StartAsync();
+using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+var scanTimes = new List<double>();
+var bareTimes = new List<double>();
+for (var i = 0; i < warmup + runs; i++)
+{
+    var bare = await TimeBareDockerRun();
+    var scan = await TimeScan(http);
+    if (i < warmup) continue;
+    bareTimes.Add(bare);
+    scanTimes.Add(scan);
+}
+
+var ratios = scanTimes.Zip(bareTimes, (s, b) => s / b).ToList();
+Console.WriteLine($"orchestration overhead over {runs} pairs (after {warmup} warm-up pairs)");
+Console.WriteLine($"  scan via ScanGate (POST to final SSE event): median {Median(scanTimes):F0} ms, p90 {Percentile(scanTimes, 0.9):F0} ms");
+Console.WriteLine($"  bare docker run --rm {NoopScanner.Image} true: median {Median(bareTimes):F0} ms, p90 {Percentile(bareTimes, 0.9):F0} ms");
+Console.WriteLine($"  median of pair ratios (scan / bare): {Median(ratios):F2} (target: at most 1.20)");
+await app.StopAsync();
+
+static async Task<double> TimeBareDockerRun()
+{
+    var sw = Stopwatch.StartNew();
+    var psi = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var a in new[] { "run", "--rm", "--network", "host", NoopScanner.Image, "true" }) psi.ArgumentList.Add(a);
+    using var p = Process.Start(psi)!;
+    await p.WaitForExitAsync();
+    if (p.ExitCode != 0) throw new InvalidOperationException("docker run failed: " + await p.StandardError.ReadToEndAsync());
+    return sw.Elapsed.TotalMilliseconds;
+}
+
+static async Task<double> TimeScan(HttpClient http)
+{
+    var sw = Stopwatch.StartNew();
+    using var created = await http.PostAsync("/api/v1/scans",
+        new StringContent($$"""{"scan_type":"{{NoopScanner.ScanType}}","target":"127.0.0.1"}""", Encoding.UTF8, "application/json"));
+    created.EnsureSuccessStatusCode();
+    var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+    using var events = await http.GetAsync($"/api/v1/scans/{id}/events", HttpCompletionOption.ResponseHeadersRead);
+    using var reader = new StreamReader(await events.Content.ReadAsStreamAsync());
+    while (await reader.ReadLineAsync() is { } line)
+    {
+        if (line == "event: finished")
+        {
+            var elapsed = sw.Elapsed.TotalMilliseconds;
+            var data = await reader.ReadLineAsync();
+            if (data is null || !data.Contains("\"status\":\"completed\"")) throw new InvalidOperationException($"scan {id} did not complete: {data}");
+            return elapsed;
+        }
+    }
+    throw new InvalidOperationException($"scan {id}: the event stream ended without a finished event");
+}
+
+static int FreePort()
+{
+    using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
+    l.Start();
+    return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+}
+
+static double Median(List<double> xs) => Percentile(xs, 0.5);
+static double Percentile(List<double> xs, double p)
+{
+    var s = xs.Order().ToList();
+    var rank = p * (s.Count - 1);
+    var lo = (int)Math.Floor(rank);
+    var hi = (int)Math.Ceiling(rank);
+    return s[lo] + (s[hi] - s[lo]) * (rank - lo);
+}

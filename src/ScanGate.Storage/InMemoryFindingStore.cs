@@ -28,6 +28,7 @@ public sealed class InMemoryFindingStore : IFindingStore
 
     public Task<FindingPage> ListAsync(string scanId, FindingQuery query, CancellationToken cancellationToken = default)
     {
+        var after = FindingOrder.DecodeCursor(query.Cursor); // a bad cursor is the caller's error, whatever the scan
         if (!_scans.TryGetValue(scanId, out var scan)) return Task.FromResult(new FindingPage([], null, 0));
         List<Finding> all;
         lock (scan.Gate) all = scan.ByFingerprint.Values.ToList();
@@ -36,7 +37,6 @@ public sealed class InMemoryFindingStore : IFindingStore
             .Where(f => query.Scanner is null || f.Scanner == query.Scanner)
             .OrderBy(FindingOrder.Key, StringComparer.Ordinal)
             .ToList();
-        var after = FindingOrder.DecodeCursor(query.Cursor);
         var page = filtered.Where(f => after is null || string.CompareOrdinal(FindingOrder.Key(f), after) > 0)
             .Take(query.Limit + 1).ToList();
         var next = page.Count > query.Limit ? FindingOrder.EncodeCursor(FindingOrder.Key(page[query.Limit - 1])) : null;
