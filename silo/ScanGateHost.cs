@@ -35,7 +35,7 @@ public static class ScanGateHost
             silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
             silo.AddScanGateSilo(builder.Configuration);
         });
-        builder.Services.AddScanGateApi();
+        builder.Services.AddScanGateApi(builder.Configuration);
         return builder;
     }
 

@@ -21,7 +21,6 @@ public static partial class ScanEndpoints
 {
     /// <summary>How long a stop or cancel answer waits for the scan to settle before answering 202.</summary>
     private static readonly TimeSpan SettleWait = TimeSpan.FromSeconds(15);
-    public static TimeSpan SseHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
 
     public static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web)
     {
@@ -30,8 +29,9 @@ public static partial class ScanEndpoints
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static IServiceCollection AddScanGateApi(this IServiceCollection services)
+    public static IServiceCollection AddScanGateApi(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
+        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -156,16 +156,17 @@ public static partial class ScanEndpoints
         return TypedResults.Ok(ScanView.Of(snapshot));
     }
 
-    private static async Task<IResult> StreamEvents(string id, HttpContext http, IClusterClient client)
+    private static async Task<IResult> StreamEvents(string id, HttpContext http, IClusterClient client, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
     {
         if (await Find(id, client) is null) return Problems.ScanNotFound(id);
-        long? lastEventId = long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), out var l) ? l : null;
-        return TypedResults.ServerSentEvents(RelayAsync(id, lastEventId, client, http.RequestAborted));
+        long? lastEventId = long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), out var l) && l >= 0 ? l : null;
+        var heartbeat = TimeSpan.FromSeconds(Math.Clamp(options.Value.SseHeartbeatSeconds, 1, 15));
+        return TypedResults.ServerSentEvents(RelayAsync(id, lastEventId, heartbeat, client, http.RequestAborted));
     }
 
     /// <summary>A snapshot first (or the events missed since Last-Event-ID), then live events, heartbeats
     /// while nothing happens, and the end after the final event.</summary>
-    private static async IAsyncEnumerable<SseItem<string>> RelayAsync(string id, long? lastEventId, IClusterClient client,
+    private static async IAsyncEnumerable<SseItem<string>> RelayAsync(string id, long? lastEventId, TimeSpan heartbeat, IClusterClient client,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var live = Channel.CreateUnbounded<ScanEvent>(new UnboundedChannelOptions { SingleReader = true });
@@ -209,7 +210,7 @@ public static partial class ScanEndpoints
                 ScanEvent? next = null;
                 using (var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    wait.CancelAfter(SseHeartbeat);
+                    wait.CancelAfter(heartbeat);
                     try { next = await live.Reader.ReadAsync(wait.Token); }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
                 }

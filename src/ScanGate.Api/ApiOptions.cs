@@ -1,0 +1,9 @@
+namespace ScanGate.Api;
+
+/// <summary>Bound from "ScanGate:Api".</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "ScanGate:Api";
+    /// <summary>Seconds of silence after which an event stream sends a heartbeat (1 to 15).</summary>
+    public int SseHeartbeatSeconds { get; set; } = 15;
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ScanGate.Tests.Infrastructure;
+
+namespace ScanGate.Tests.Api;
+
+/// <summary>A long testssl run driven over HTTP: pause, heartbeats while nothing happens, cancel.</summary>
+public sealed class LiveScanApiTests : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+    private WeakTlsServer _tls = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = await ApiHost.StartAsync("--ScanGate:Api:SseHeartbeatSeconds", "1");
+        _tls = await WeakTlsServer.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _tls.DisposeAsync();
+        await _host.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_paused_scan_streams_heartbeats_and_cancel_over_http_answers_with_the_cancelled_scan()
+    {
+        var http = _host.Http;
+        using var created = await http.PostAsync("/api/v1/scans", new StringContent(
+            $$"""{"scan_type":"ssl_security","target":"127.0.0.1:{{_tls.Port}}","scan_profile":"standard"}""", Encoding.UTF8, "application/json"));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}")).GetProperty("scanners")[0].GetProperty("phase").GetString() != "running")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "testssl never reached its running phase");
+            await Task.Delay(200);
+        }
+        using var pause = await http.PostAsync($"/api/v1/scans/{id}/pause", null);
+        Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        Assert.Equal("paused", (await pause.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        await Task.Delay(1000); // let the last log lines of the run drain before listening
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/scans/{id}/events");
+        using var events = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var seen = new List<SseMessage>();
+        try
+        {
+            await foreach (var m in SseReader.ReadAsync(await events.Content.ReadAsStreamAsync(cts.Token), cts.Token))
+                seen.Add(m);
+        }
+        catch (OperationCanceledException) { /* we stop listening after five seconds */ }
+        Assert.Equal("snapshot", seen[0].Event);
+        Assert.Equal("paused", JsonDocument.Parse(seen[0].Data).RootElement.GetProperty("status").GetString());
+        Assert.True(seen.Count(m => m.Event == "heartbeat") >= 3, string.Join(", ", seen.Select(m => m.Event)));
+        Assert.All(seen.Where(m => m.Event == "heartbeat"), m => Assert.Null(m.Id)); // heartbeats do not move Last-Event-ID
+
+        using var cancel = await http.PostAsync($"/api/v1/scans/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var cancelled = await cancel.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}/results")).GetProperty("findings_count").GetInt32());
+        Assert.Empty(await DockerCli.ContainersWithLabelAsync("scangate.scan", id!));
+    }
+}
+
+/// <summary>Configuration maps a scanner to another image; an image that cannot be had fails the run with the reason.</summary>
+public sealed class ImageOverrideTests : IAsyncLifetime
+{
+    private ApiHost _host = null!;
+    public async Task InitializeAsync() =>
+        _host = await ApiHost.StartAsync("--ScanGate:Scanners:Overrides:nmap:Image", "127.0.0.1:9/air-gapped/nmap:7.95");
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task An_overridden_image_is_the_one_pulled_and_a_failed_pull_names_it()
+    {
+        using var created = await _host.Http.PostAsync("/api/v1/scans", new StringContent(
+            """{"scan_type":"network_discovery","target":"127.0.0.1:9"}""", Encoding.UTF8, "application/json"));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        JsonElement scan;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        do
+        {
+            await Task.Delay(250);
+            scan = await _host.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}");
+        } while (scan.GetProperty("status").GetString() is "queued" or "running" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("failed", scan.GetProperty("status").GetString());
+        var nmap = scan.GetProperty("scanners")[0];
+        Assert.Equal("failed", nmap.GetProperty("status").GetString());
+        Assert.Contains("127.0.0.1:9/air-gapped/nmap:7.95", nmap.GetProperty("error").GetString());
+        Assert.False(scan.GetProperty("gate_passed").GetBoolean());
+    }
+}
