@@ -42,7 +42,7 @@ public static class ScanGateHost
     /// <summary>Everything a ScanGate silo hosts: storage, streams, the catalogue, the runtime, the stores.</summary>
     public static ISiloBuilder AddScanGateSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
-        silo.AddMemoryGrainStorage("scans");
+        silo.AddMemoryGrainStorage("state");
         silo.AddMemoryGrainStorage("PubSubStore");
         silo.AddMemoryStreams(ScanStreams.Provider);
 
@@ -51,7 +51,11 @@ public static class ScanGateHost
         services.Configure<DockerOptions>(configuration.GetSection(DockerOptions.Section));
         services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
+        services.Configure<AdmissionOptions>(configuration.GetSection(AdmissionOptions.Section));
+        services.AddSingleton<Clock>();
         services.AddSingleton<IFindingStore, InMemoryFindingStore>();
+        services.AddSingleton<IScanIndex, InMemoryScanIndex>();
+        services.AddSingleton<IAuditStore, InMemoryAuditStore>();
         services.AddSingleton<OrphanContainerReaper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OrphanContainerReaper>());
         services.AddHttpClient("scanner", c => c.Timeout = TimeSpan.FromSeconds(30))
@@ -62,8 +66,7 @@ public static class ScanGateHost
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseScanGateApi();
         app.MapScanGateApi();
         return app;
     }

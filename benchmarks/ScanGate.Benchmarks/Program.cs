@@ -15,16 +15,19 @@ var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 25;
 const int warmup = 3;
 
 var port = FreePort();
+var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
 var host = ScanGateHost.CreateBuilder([
     "--urls", $"http://127.0.0.1:{port}",
     "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
     "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
+    "--ScanGate:Auth:BootstrapKey", adminKey,
     "--Logging:LogLevel:Default", "Warning"]);
 host.Services.AddSingleton<IScannerAdapter, NoopScanner>();
 host.Services.AddSingleton(NoopScanner.Type);
 await using var app = ScanGateHost.Build(host);
 await app.StartAsync();
 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
 
 var scanTimes = new List<double>();
 var bareTimes = new List<double>();

@@ -6,4 +6,6 @@ public sealed class ApiOptions
     public const string Section = "ScanGate:Api";
     /// <summary>Seconds of silence after which an event stream sends a heartbeat (1 to 15).</summary>
     public int SseHeartbeatSeconds { get; set; } = 15;
+    /// <summary>Larger request bodies are refused with 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

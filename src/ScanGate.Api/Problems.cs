@@ -13,13 +13,27 @@ public static class Problems
     public static IResult NotFound(string detail) => TypedResults.Problem(
         detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
+    public static IResult Conflict(string detail) => TypedResults.Problem(
+        detail: detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+
+    public static IResult Forbidden(string detail) => TypedResults.Problem(
+        detail: detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+
     public static IResult ScanNotFound(string id) => NotFound($"no scan with id '{id}'");
 
-    public static IResult FromCommand(CommandResult r) => r.Error switch
+    public static IResult FromCommand(CommandError error, string? message) => error switch
     {
-        CommandError.NotFound => NotFound(r.Message ?? "not found"),
-        CommandError.Conflict => TypedResults.Problem(detail: r.Message, statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the scan's current state"),
-        CommandError.Unavailable => TypedResults.Problem(detail: r.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Scanner engine unavailable"),
-        _ => TypedResults.Problem(detail: r.Message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request"),
+        CommandError.NotFound => NotFound(message ?? "not found"),
+        CommandError.Conflict => TypedResults.Problem(detail: message, statusCode: StatusCodes.Status409Conflict, title: "Not allowed in the current state"),
+        CommandError.Unavailable => TypedResults.Problem(detail: message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Scanner engine unavailable"),
+        CommandError.QuotaExceeded => TypedResults.Problem(detail: message, statusCode: StatusCodes.Status402PaymentRequired, title: "Quota exceeded"),
+        CommandError.Forbidden => Forbidden(message ?? "not allowed"),
+        _ => TypedResults.Problem(detail: message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request"),
     };
+
+    public static IResult FromCommand(CommandResult r) => FromCommand(r.Error, r.Message);
+
+    /// <summary>Writes a problem outside an endpoint (authentication, middleware).</summary>
+    public static Task Write(HttpContext context, int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context);
 }

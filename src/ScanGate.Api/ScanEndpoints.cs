@@ -1,16 +1,15 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Streams;
+using ScanGate.Api.Auth;
 using ScanGate.Contracts;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
@@ -22,38 +21,19 @@ public static partial class ScanEndpoints
     /// <summary>How long a stop or cancel answer waits for the scan to settle before answering 202.</summary>
     private static readonly TimeSpan SettleWait = TimeSpan.FromSeconds(15);
 
-    public static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web)
+    public static RouteGroupBuilder MapScanEndpoints(this RouteGroupBuilder api)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
-
-    public static IServiceCollection AddScanGateApi(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
-    {
-        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
-        services.AddProblemDetails();
-        services.ConfigureHttpJsonOptions(o =>
-        {
-            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        });
-        return services;
-    }
-
-    public static IEndpointRouteBuilder MapScanGateApi(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }));
-
-        var api = app.MapGroup("/api/v1");
-        api.MapGet("/scan-types", (ScanCatalog catalog) => TypedResults.Ok(ScanTypes(catalog)));
-        api.MapPost("/scans", CreateScan);
-        api.MapGet("/scans/{id}", GetScan);
-        api.MapGet("/scans/{id}/results", GetResults);
-        api.MapGet("/scans/{id}/findings", GetFindings);
-        api.MapGet("/scans/{id}/events", StreamEvents);
-        api.MapPost("/scans/{id}/{command}", RunCommand);
-        return app;
+        api.MapGet("/scan-types", (ScanCatalog catalog) => TypedResults.Ok(ScanTypes(catalog))).RequireScope(Scopes.ScansRead).WithTags("scans");
+        api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger).WithTags("scans");
+        api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead).WithTags("scans");
+        api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead).WithTags("scans");
+        api.MapGet("/scans/{id}/results", GetResults).RequireScope(Scopes.ScansRead).WithTags("scans");
+        api.MapGet("/scans/{id}/findings", FindingEndpoints.ListScanFindings).RequireScope(Scopes.FindingsRead).WithTags("findings");
+        api.MapGet("/scans/{id}/events", StreamEvents).RequireScope(Scopes.ScansRead).WithTags("scans");
+        api.MapPost("/scans/{id}/rescan", (string id, HttpContext http, IGrainFactory grains) => RunCommand(id, "rescan", http, grains))
+            .RequireScope(Scopes.ScansTrigger).WithTags("scans");
+        api.MapPost("/scans/{id}/{command:regex(^(pause|resume|stop|cancel)$)}", RunCommand).RequireScope(Scopes.ScansManage).WithTags("scans");
+        return api;
     }
 
     private static IReadOnlyList<ScanTypeView> ScanTypes(ScanCatalog catalog) => catalog.ScanTypes
@@ -64,59 +44,69 @@ public static partial class ScanEndpoints
                 s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container")).ToList()))
         .ToList();
 
-    private static async Task<IResult> CreateScan(HttpRequest request, ScanCatalog catalog, IGrainFactory grains)
+    private static async Task<IResult> CreateScan(HttpContext http, ScanCatalog catalog, IGrainFactory grains)
     {
-        JsonElement body;
-        try
-        {
-            if (request.ContentType is not { } ct || !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-                return Problems.BadRequest("body", "send the request as JSON with Content-Type: application/json");
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-            body = doc.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest("body", $"the request body is not valid JSON: {ex.Message}");
-        }
-        ScanRequest scanRequest;
-        try { scanRequest = ScanRequestParser.Parse(body, catalog, orgId: "default"); }
+        var (body, error) = await RequestBody.ReadObjectAsync(http.Request);
+        if (error is not null) return error;
+        var caller = http.Caller();
+        ScanRequest request;
+        bool failOnGiven;
+        try { request = ScanRequestParser.Parse(body, catalog, caller.OrgId, out failOnGiven); }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
 
+        Project project;
+        if (request.ProjectKey is { } key)
+        {
+            if (await grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, key)).Get() is not { } named)
+                return Problems.BadRequest("project", $"no project '{key}' in this organisation; create it first or leave project out to have one made from the target");
+            project = named;
+        }
+        else
+        {
+            var derived = ProjectKeys.FromTarget(request.ScanType, request.Target);
+            project = await grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, derived)).Ensure(new Project
+            {
+                OrgId = caller.OrgId, Key = derived, Name = derived, CreatedOnTheFly = true,
+                RepositoryUrl = request.ScanType == "secret_scan" ? request.Target : null,
+            });
+        }
+        request = request with
+        {
+            ProjectKey = project.Key,
+            TriggeredBy = caller.MemberId,
+            FailOnSeverity = failOnGiven ? request.FailOnSeverity : project.FailOnSeverity,
+        };
+
         var id = Ids.NewScanId();
-        var result = await grains.GetGrain<IScanGrain>(id).Start(scanRequest);
+        var result = await grains.GetGrain<IScanGrain>(id).Start(request);
         if (!result.Ok) return Problems.FromCommand(result);
+        await http.AuditAsync(grains, "scan.triggered", id, new Dictionary<string, string>
+        {
+            ["scan_type"] = request.ScanType, ["target"] = request.Target, ["project"] = project.Key,
+        });
         return TypedResults.Accepted($"/api/v1/scans/{id}", new CreatedScanView(id, "queued", ScanView.LinksOf(id)));
     }
 
-    private static async Task<IResult> GetScan(string id, IGrainFactory grains) =>
-        await Find(id, grains) is { } s ? TypedResults.Ok(ScanView.Of(s)) : Problems.ScanNotFound(id);
-
-    private static async Task<IResult> GetResults(string id, IGrainFactory grains)
+    private static async Task<IResult> ListScans(HttpContext http, IGrainFactory grains, string? project, string? status, string? scan_type,
+        string? branch, DateTimeOffset? since, string? cursor, int? limit)
     {
-        if (await Find(id, grains) is not { } s) return Problems.ScanNotFound(id);
-        var v = ScanView.Of(s);
-        return TypedResults.Ok(new ResultsView(v.Id, v.ScanType, v.Target, v.ScanProfile, v.Status, v.CreatedAt, v.StartedAt, v.FinishedAt,
-            v.Scanners, v.Counts, v.GatePassed, v.FailOnSeverity, s.GateReasons, s.Counts.Total, v.Branch, v.PipelineContext,
-            v.RescanOf, v.RescannedAs, v.Links));
-    }
-
-    private static async Task<IResult> GetFindings(string id, IGrainFactory grains, int? limit, string? cursor, string? min_severity, string? scanner)
-    {
-        if (limit is < 1 or > 500) return Problems.BadRequest("limit", "limit must be between 1 and 500");
-        Severity? min = null;
-        if (min_severity is not null)
+        if (limit is < 1 or > 200) return Problems.BadRequest("limit", "limit must be between 1 and 200");
+        ScanStatus? statusFilter = null;
+        if (status is not null)
         {
-            if (!StatusWords.TryParseSeverity(min_severity, out var sev))
-                return Problems.BadRequest("min_severity", "min_severity must be one of critical, high, medium, low, info");
-            min = sev;
+            if (Enum.GetValues<ScanStatus>().FirstOrDefault(s => s.Word() == status) is var match && match.Word() != status)
+                return Problems.BadRequest("status", $"status must be one of {string.Join(", ", Enum.GetValues<ScanStatus>().Select(s => s.Word()))}");
+            statusFilter = match;
         }
-        if (cursor is not null && (cursor.Length > 200 || !CursorText().IsMatch(cursor)))
-            return Problems.BadRequest("cursor", "cursor is not one this API issued");
-        if (await Find(id, grains) is null) return Problems.ScanNotFound(id);
+        if (cursor is not null && !CursorText().IsMatch(cursor)) return Problems.BadRequest("cursor", "cursor is not one this API issued");
         try
         {
-            var page = await grains.GetGrain<IScanGrain>(id).Findings(new FindingQuery { Limit = limit ?? 50, Cursor = cursor, MinSeverity = min, Scanner = scanner });
-            return TypedResults.Ok(new FindingPageView(page.Items.Select(FindingView.Of).ToList(), page.NextCursor, page.Total));
+            var page = await grains.GetGrain<IScanDirectoryGrain>(0).List(new ScanListQuery
+            {
+                OrgId = http.Caller().OrgScope(), ProjectKey = project, Status = statusFilter, ScanType = scan_type, Branch = branch,
+                Since = since, Cursor = cursor, Limit = limit ?? 50,
+            });
+            return TypedResults.Ok(new ScanListView(page.Items.Select(ScanListItemView.Of).ToList(), page.NextCursor));
         }
         catch (ArgumentException ex) when (ex.ParamName == "cursor")
         {
@@ -124,9 +114,21 @@ public static partial class ScanEndpoints
         }
     }
 
-    private static async Task<IResult> RunCommand(string id, string command, IGrainFactory grains)
+    private static async Task<IResult> GetScan(string id, HttpContext http, IGrainFactory grains) =>
+        await http.VisibleScanAsync(grains, id) is { } s ? TypedResults.Ok(ScanView.Of(s)) : Problems.ScanNotFound(id);
+
+    private static async Task<IResult> GetResults(string id, HttpContext http, IGrainFactory grains)
     {
-        if (!IsScanId(id)) return Problems.ScanNotFound(id);
+        if (await http.VisibleScanAsync(grains, id) is not { } s) return Problems.ScanNotFound(id);
+        var v = ScanView.Of(s);
+        return TypedResults.Ok(new ResultsView(v.Id, v.ScanType, v.Target, v.ScanProfile, v.Status, v.CreatedAt, v.StartedAt, v.FinishedAt,
+            v.Scanners, v.Counts, v.GatePassed, v.FailOnSeverity, s.GateReasons, s.Counts.Total, v.Project, v.Branch, v.PipelineContext,
+            v.RescanOf, v.RescannedAs, v.Links));
+    }
+
+    private static async Task<IResult> RunCommand(string id, string command, HttpContext http, IGrainFactory grains)
+    {
+        if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
         var scan = grains.GetGrain<IScanGrain>(id);
         var result = command switch
         {
@@ -134,11 +136,12 @@ public static partial class ScanEndpoints
             "resume" => await scan.Resume(),
             "stop" => await scan.Stop(),
             "cancel" => await scan.Cancel(),
-            "rescan" => await scan.Rescan(),
-            _ => null,
+            _ => await scan.Rescan(),
         };
-        if (result is null) return Problems.NotFound($"no command '{command}': use pause, resume, stop, cancel or rescan");
         if (!result.Ok) return Problems.FromCommand(result);
+        var past = command switch { "pause" => "paused", "resume" => "resumed", "stop" => "stopped", "cancel" => "cancelled", _ => "rescanned" };
+        await http.AuditAsync(grains, "scan." + past, id,
+            command == "rescan" ? new Dictionary<string, string> { ["new_scan"] = result.Snapshot!.Id } : null);
         if (command == "rescan")
             return TypedResults.Accepted($"/api/v1/scans/{result.Snapshot!.Id}", ScanView.Of(result.Snapshot));
         var snapshot = result.Snapshot!;
@@ -156,9 +159,9 @@ public static partial class ScanEndpoints
         return TypedResults.Ok(ScanView.Of(snapshot));
     }
 
-    private static async Task<IResult> StreamEvents(string id, HttpContext http, IClusterClient client, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
+    private static async Task<IResult> StreamEvents(string id, HttpContext http, IClusterClient client, IOptions<ApiOptions> options)
     {
-        if (await Find(id, client) is null) return Problems.ScanNotFound(id);
+        if (await http.VisibleScanAsync(client, id) is null) return Problems.ScanNotFound(id);
         long? lastEventId = long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), out var l) && l >= 0 ? l : null;
         var heartbeat = TimeSpan.FromSeconds(Math.Clamp(options.Value.SseHeartbeatSeconds, 1, 15));
         return TypedResults.ServerSentEvents(RelayAsync(id, lastEventId, heartbeat, client, http.RequestAborted));
@@ -191,10 +194,10 @@ public static partial class ScanEndpoints
             }
             else
             {
-                yield return new SseItem<string>(JsonSerializer.Serialize(ScanView.Of(snapshot), EventJson), "snapshot") { EventId = snapshot.Sequence.ToString() };
+                yield return new SseItem<string>(JsonSerializer.Serialize(ScanView.Of(snapshot), ApiSetup.EventJson), "snapshot") { EventId = snapshot.Sequence.ToString() };
                 cursor = snapshot.Sequence;
             }
-            if (snapshot.Status.IsTerminal() && (await scan.Get())!.Status.IsTerminal() && cursor >= snapshot.Sequence)
+            if (snapshot.Status.IsTerminal() && cursor >= snapshot.Sequence)
             {
                 if (missed is null || missed.All(e => e.Type != ScanEvent.FinishedType))
                     yield return Item(new ScanEvent
@@ -232,13 +235,8 @@ public static partial class ScanEndpoints
     }
 
     private static SseItem<string> Item(ScanEvent e) =>
-        new(JsonSerializer.Serialize(e, EventJson), e.Type) { EventId = e.Sequence.ToString() };
+        new(JsonSerializer.Serialize(e, ApiSetup.EventJson), e.Type) { EventId = e.Sequence.ToString() };
 
-    private static async Task<ScanSnapshot?> Find(string id, IGrainFactory grains) =>
-        IsScanId(id) ? await grains.GetGrain<IScanGrain>(id).Get() : null;
-
-    private static bool IsScanId(string id) => id.StartsWith("scn_", StringComparison.Ordinal) && SortableId.IsValid(id[4..]);
-
-    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
-    private static partial Regex CursorText();
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,200}$")]
+    internal static partial Regex CursorText();
 }

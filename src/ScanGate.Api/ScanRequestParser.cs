@@ -16,10 +16,14 @@ public sealed class RequestValidationException(string field, string detail) : Ex
 public static partial class ScanRequestParser
 {
     private static readonly HashSet<string> KnownFields =
-        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context"];
+        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context", "project"];
     public const int MaxPipelineContextBytes = 16 * 1024;
 
-    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId)
+    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId) => Parse(body, catalog, orgId, out _);
+
+    /// <summary>Parses and validates; <paramref name="failOnGiven"/> tells whether the request chose its own
+    /// gate threshold (otherwise the project's default applies).</summary>
+    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId, out bool failOnGiven)
     {
         if (body.ValueKind != JsonValueKind.Object)
             throw new RequestValidationException("body", "the request body must be a JSON object");
@@ -52,8 +56,10 @@ public static partial class ScanRequestParser
         else scanners = catalog.DefaultScannersFor(type.Name).Select(s => s.Name).ToList();
 
         Severity? failOn = Severity.Critical;
+        failOnGiven = false;
         if (OptionalString(body, "fail_on_severity") is { } failWord)
         {
+            failOnGiven = true;
             if (failWord.Equals("none", StringComparison.OrdinalIgnoreCase)) failOn = null;
             else if (StatusWords.TryParseSeverity(failWord, out var sev) && sev != Severity.Info) failOn = sev;
             else throw new RequestValidationException("fail_on_severity", $"fail_on_severity must be one of critical, high, medium, low, none (got '{failWord}')");
@@ -73,10 +79,14 @@ public static partial class ScanRequestParser
                 throw new RequestValidationException("pipeline_context", $"pipeline_context must be at most {MaxPipelineContextBytes} bytes");
         }
 
+        var project = OptionalString(body, "project");
+        if (project is not null && !ProjectKeys.IsValid(project))
+            throw new RequestValidationException("project", ProjectKeys.Rule);
+
         return new ScanRequest
         {
             ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, FailOnSeverity = failOn,
-            Branch = branch, PipelineContextJson = context, OrgId = orgId,
+            Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project,
         };
     }
 
@@ -102,4 +112,31 @@ public static partial class ScanRequestParser
 
     [GeneratedRegex(@"^(?![-/])(?!.*\.\.)(?!.*//)[A-Za-z0-9._/\-]{1,200}(?<![/.])$")]
     private static partial Regex GitRef();
+}
+
+/// <summary>Project keys: short, URL-safe, lower case.</summary>
+public static partial class ProjectKeys
+{
+    public const string Rule = "a project key is 1 to 64 characters: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit";
+
+    public static bool IsValid(string key) => KeyPattern().IsMatch(key);
+
+    /// <summary>The project a scan of <paramref name="target"/> lands in when its request names none.</summary>
+    public static string FromTarget(string scanType, string target)
+    {
+        var text = target;
+        if (Uri.TryCreate(target, UriKind.Absolute, out var uri))
+            text = scanType == "secret_scan" && uri.Segments.Length > 1
+                ? uri.Segments[^1].Trim('/').Replace(".git", "", StringComparison.Ordinal)
+                : uri.IsDefaultPort ? uri.Host : $"{uri.Host}-{uri.Port}";
+        var slug = NotAllowed().Replace(text.ToLowerInvariant(), "-").Trim('-', '.', '_');
+        if (slug.Length > 64) slug = slug[..64].TrimEnd('-', '.', '_');
+        return slug.Length == 0 ? "default" : slug;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex KeyPattern();
+
+    [GeneratedRegex("[^a-z0-9._-]+")]
+    private static partial Regex NotAllowed();
 }

@@ -17,14 +17,14 @@ public sealed record ScanView(
     string Id, string ScanType, string Target, string ScanProfile, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<ScannerView> Scanners, SeverityCountsView Counts, bool? GatePassed, string FailOnSeverity,
-    string? Branch, JsonElement? PipelineContext, string? RescanOf, string? RescannedAs, ScanLinks Links)
+    string? Project, string? Branch, JsonElement? PipelineContext, string? RescanOf, string? RescannedAs, ScanLinks Links)
 {
     public static ScanView Of(ScanSnapshot s) => new(
         s.Id, s.Request.ScanType, s.Request.Target, s.Request.Profile, s.Status.Word(),
         s.CreatedAt, s.StartedAt, s.FinishedAt,
         s.Scanners.Select(r => new ScannerView(r.Name, r.Status.Word(), r.Phase.Word(), r.Percent, r.Error, SeverityCountsView.Of(r.Counts))).ToList(),
         SeverityCountsView.Of(s.Counts), s.GatePassed, s.Request.FailOnSeverity?.Word() ?? "none",
-        s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, LinksOf(s.Id));
+        s.Request.ProjectKey, s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, LinksOf(s.Id));
 
     public static ScanLinks LinksOf(string id) =>
         new($"/api/v1/scans/{id}", $"/api/v1/scans/{id}/events", $"/api/v1/scans/{id}/results");
@@ -36,18 +36,20 @@ public sealed record ResultsView(
     string Id, string ScanType, string Target, string ScanProfile, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<ScannerView> Scanners, SeverityCountsView Counts, bool? GatePassed, string FailOnSeverity,
-    IReadOnlyList<string> Reasons, int FindingsCount, string? Branch, JsonElement? PipelineContext,
+    IReadOnlyList<string> Reasons, int FindingsCount, string? Project, string? Branch, JsonElement? PipelineContext,
     string? RescanOf, string? RescannedAs, ScanLinks Links);
 
 public sealed record CreatedScanView(string Id, string Status, ScanLinks Links);
 
 public sealed record FindingView(
-    string Id, string Fingerprint, string Scanner, string Category, string Severity, string Title,
+    string Id, string ScanId, string? Project, string Fingerprint, string Scanner, string Category, string Severity, string Title,
     string? Description, string? RuleId, IReadOnlyList<string> Cves, double? Cvss, FindingLocation Location,
-    string? Remediation, IReadOnlyList<string> References, DateTimeOffset DetectedAt)
+    string? Remediation, IReadOnlyList<string> References, DateTimeOffset DetectedAt,
+    string Status, string? StatusNote, DateTimeOffset? StatusChangedAt, string? StatusChangedBy)
 {
-    public static FindingView Of(Finding f) => new(f.Id, f.Fingerprint, f.Scanner, f.Category, f.Severity.Word(), f.Title,
-        f.Description, f.RuleId, f.Cves, f.Cvss, f.Location, f.Remediation, f.References, f.DetectedAt);
+    public static FindingView Of(Finding f) => new(f.Id, f.ScanId, f.ProjectKey, f.Fingerprint, f.Scanner, f.Category, f.Severity.Word(), f.Title,
+        f.Description, f.RuleId, f.Cves, f.Cvss, f.Location, f.Remediation, f.References, f.DetectedAt,
+        f.Status.Word(), f.StatusNote, f.StatusChangedAt, f.StatusChangedBy);
 }
 
 public sealed record FindingPageView(IReadOnlyList<FindingView> Items, string? NextCursor, int Total);
@@ -56,3 +58,51 @@ public sealed record ProfileView(string Name, string Description);
 public sealed record ScanTypeScannerView(string Name, string Description, bool Default, string Runs);
 public sealed record ScanTypeView(string Name, string Description, string TargetKind, string DefaultProfile,
     IReadOnlyList<ProfileView> Profiles, IReadOnlyList<ScanTypeScannerView> Scanners);
+
+public sealed record ScanListItemView(string Id, string ScanType, string Target, string Status, string? Project, string? Branch,
+    DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, bool? GatePassed, SeverityCountsView Counts, ScanLinks Links)
+{
+    public static ScanListItemView Of(ScanSummary s) => new(s.Id, s.ScanType, s.Target, s.Status.Word(), s.ProjectKey, s.Branch,
+        s.CreatedAt, s.FinishedAt, s.GatePassed, SeverityCountsView.Of(s.Counts), ScanView.LinksOf(s.Id));
+}
+
+public sealed record ScanListView(IReadOnlyList<ScanListItemView> Items, string? NextCursor);
+
+public sealed record OrgView(string Id, string Name, DateTimeOffset CreatedAt, int MonthlyScanQuota, int MaxConcurrentScans, int ScansThisMonth)
+{
+    public static OrgView Of(Organization o) => new(o.OrgId, o.Name, o.CreatedAt, o.Limits.MonthlyScanQuota, o.Limits.MaxConcurrentScans, o.ScansThisMonth);
+}
+
+public sealed record MemberView(string Id, string Email, string? Name, string Role, DateTimeOffset AddedAt)
+{
+    public static MemberView Of(Member m) => new(m.MemberId, m.Email, m.Name, m.Role.Word(), m.AddedAt);
+}
+
+public sealed record ApiKeyView(string Id, string Name, string OrgId, string MemberId, string Prefix, IReadOnlyList<string> Scopes,
+    string? Environment, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt,
+    int RateLimitPerMinute, bool PlatformAdmin)
+{
+    public static ApiKeyView Of(ApiKeyRecord k) => new(k.KeyId, k.Name, k.OrgId, k.MemberId, k.Prefix, k.Scopes, k.Environment,
+        k.CreatedAt, k.ExpiresAt, k.RevokedAt, k.LastUsedAt, k.RateLimitPerMinute, k.PlatformAdmin);
+}
+
+/// <summary>The one answer that carries a key's plaintext: the answer to its creation.</summary>
+public sealed record CreatedApiKeyView(string Id, string Name, string OrgId, string MemberId, string Prefix, IReadOnlyList<string> Scopes,
+    string? Environment, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int RateLimitPerMinute, string Key);
+
+public sealed record ProjectView(string Key, string Name, string? RepositoryUrl, string DefaultBranch, string FailOnSeverity,
+    string? DastTargetUrl, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> RecentScans, bool CreatedOnTheFly)
+{
+    public static ProjectView Of(Project p) => new(p.Key, p.Name, p.RepositoryUrl, p.DefaultBranch, p.FailOnSeverity?.Word() ?? "none",
+        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly);
+}
+
+public sealed record BulkTriageView(int Updated, IReadOnlyList<string> NotFound, IReadOnlyList<FindingView> Items);
+
+public sealed record AuditEntryView(string Id, string OrgId, DateTimeOffset At, string Action, string Actor, string KeyId, string? ClientIp,
+    string? Target, IReadOnlyDictionary<string, string> Details)
+{
+    public static AuditEntryView Of(AuditEntry e) => new(e.Id, e.OrgId, e.At, e.Action, e.Actor, e.KeyId, e.ClientIp, e.Target, e.Details);
+}
+
+public sealed record PageView<T>(IReadOnlyList<T> Items, string? NextCursor);

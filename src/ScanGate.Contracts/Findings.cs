@@ -20,6 +20,12 @@ public sealed record Finding
     [Id(12)] public string? Remediation { get; init; }
     [Id(13)] public IReadOnlyList<string> References { get; init; } = [];
     [Id(14)] public DateTimeOffset DetectedAt { get; init; }
+    [Id(15)] public string OrgId { get; init; } = "";
+    [Id(16)] public string? ProjectKey { get; init; }
+    [Id(17)] public FindingStatus Status { get; init; } = FindingStatus.Open;
+    [Id(18)] public string? StatusNote { get; init; }
+    [Id(19)] public DateTimeOffset? StatusChangedAt { get; init; }
+    [Id(20)] public string? StatusChangedBy { get; init; }
 }
 
 [GenerateSerializer, Alias("scangate.finding-location.v1")]
@@ -92,6 +98,14 @@ public sealed record FindingQuery
     [Id(1)] public string? Cursor { get; init; }
     [Id(2)] public Severity? MinSeverity { get; init; }
     [Id(3)] public string? Scanner { get; init; }
+    /// <summary>Exact severities to keep (empty: all).</summary>
+    [Id(4)] public IReadOnlyList<Severity> Severities { get; init; } = [];
+    [Id(5)] public FindingStatus? Status { get; init; }
+    [Id(6)] public string? Category { get; init; }
+    /// <summary>Case-insensitive text searched in title, description, rule and location.</summary>
+    [Id(7)] public string? Text { get; init; }
+    [Id(8)] public string? ScanId { get; init; }
+    [Id(9)] public string? ProjectKey { get; init; }
 }
 
 [GenerateSerializer, Alias("scangate.finding-page.v1")]

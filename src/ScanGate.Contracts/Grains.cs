@@ -20,6 +20,9 @@ public interface IScanGrain : IGrainWithStringKey
     /// <summary>A page of the scan's findings (empty for an unknown scan).</summary>
     [Alias("findings")] Task<FindingPage> Findings(FindingQuery query);
 
+    /// <summary>Admission granted the scan a slot: it starts its runs.</summary>
+    [OneWay, Alias("admitted")] Task Admitted();
+
     [Alias("link-rescan")] Task LinkRescanOf(string originalScanId);
     [OneWay, Alias("on-run-progress")] Task OnRunProgress(RunProgress progress);
     [Alias("on-run-finished")] Task OnRunFinished(RunOutcome outcome);

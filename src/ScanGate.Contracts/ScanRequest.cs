@@ -15,6 +15,9 @@ public sealed record ScanRequest
     /// <summary>Free-form JSON object from the caller, stored and returned as given.</summary>
     [Id(6)] public string? PipelineContextJson { get; init; }
     [Id(7)] public string OrgId { get; init; } = "default";
+    [Id(8)] public string? ProjectKey { get; init; }
+    /// <summary>The member who triggered the scan.</summary>
+    [Id(9)] public string? TriggeredBy { get; init; }
 }
 
 /// <summary>What one scanner run is asked to do.</summary>
@@ -27,4 +30,5 @@ public sealed record RunSpec
     [Id(3)] public required string Profile { get; init; }
     [Id(4)] public string? Branch { get; init; }
     [Id(5)] public string OrgId { get; init; } = "default";
+    [Id(6)] public string? ProjectKey { get; init; }
 }

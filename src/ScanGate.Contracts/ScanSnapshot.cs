@@ -34,7 +34,7 @@ public sealed record ScanSnapshot
     [Id(12)] public long Sequence { get; init; }
 }
 
-public enum CommandError { None, NotFound, Conflict, Invalid, Unavailable }
+public enum CommandError { None, NotFound, Conflict, Invalid, Unavailable, QuotaExceeded, Forbidden }
 
 /// <summary>The answer to a lifecycle command: the snapshot after it, or why it was refused.</summary>
 [GenerateSerializer, Alias("scangate.command-result.v1")]

@@ -33,10 +33,11 @@ public sealed class ScanState
 /// Every event it publishes carries the next sequence number, so SSE clients can resume.
 /// </summary>
 public sealed class ScanGrain(
-    [PersistentState("scan", "scans")] IPersistentState<ScanState> store,
+    [PersistentState("scan", "state")] IPersistentState<ScanState> store,
     ScanCatalog catalog,
     IContainerRuntime runtime,
     IFindingStore findings,
+    IScanIndex index,
     ILogger<ScanGrain> logger) : Grain, IScanGrain
 {
     private const int EventBufferSize = 2000;
@@ -72,28 +73,44 @@ public sealed class ScanGrain(
             return CommandResult.Fail(CommandError.Unavailable,
                 $"no container engine is reachable, so {string.Join(", ", adapters.OfType<IContainerScanner>().Select(a => a.Name))} cannot run; in-process scan types (security_headers) still work");
 
-        var now = DateTimeOffset.UtcNow;
+        var charge = await GrainFactory.GetGrain<IOrganizationGrain>(request.OrgId).ChargeScan();
+        if (!charge.Ok) return CommandResult.Fail(charge.Error, charge.Message!);
+
         S.Request = request;
         S.Status = ScanStatus.Queued;
-        S.CreatedAt = now;
+        S.CreatedAt = DateTimeOffset.UtcNow;
         S.Runs = adapters.ToDictionary(a => a.Name, a => new ScannerState { Name = a.Name }, StringComparer.Ordinal);
         await store.WriteStateAsync();
         await PublishStatus();
         StartKeepAlive();
+        if (request.ProjectKey is { } project)
+            await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, project)).AddScan(ScanId);
 
-        // Admission is immediate for now; per-tenant fair share comes with organisations.
+        if (await Admission.Enqueue(ScanId, request.OrgId, charge.Value)) await StartRunsAsync();
+        return CommandResult.Success(Snapshot());
+    }
+
+    public async Task Admitted()
+    {
+        if (S.Request is null || S.Status != ScanStatus.Queued || S.Ending is not null) return;
+        await StartRunsAsync();
+    }
+
+    private async Task StartRunsAsync()
+    {
         foreach (var name in S.Runs.Keys)
             await RunGrain(name).Start(new RunSpec
             {
-                ScanId = ScanId, Scanner = name, Target = request.Target, Profile = request.Profile,
-                Branch = request.Branch, OrgId = request.OrgId,
+                ScanId = ScanId, Scanner = name, Target = S.Request!.Target, Profile = S.Request.Profile,
+                Branch = S.Request.Branch, OrgId = S.Request.OrgId, ProjectKey = S.Request.ProjectKey,
             });
         S.Status = ScanStatus.Running;
         S.StartedAt = DateTimeOffset.UtcNow;
         await store.WriteStateAsync();
         await PublishStatus();
-        return CommandResult.Success(Snapshot());
     }
+
+    private IAdmissionGrain Admission => GrainFactory.GetGrain<IAdmissionGrain>(0);
 
     public Task<ScanSnapshot?> Get() => Task.FromResult(S.Request is null ? null : Snapshot());
 
@@ -124,6 +141,13 @@ public sealed class ScanGrain(
     {
         if (Refuse(verb, ScanStatus.Queued, ScanStatus.Running, ScanStatus.Paused) is { } refused) return refused;
         S.Ending = ending;
+        if (S.Status == ScanStatus.Queued)
+        {
+            // Never admitted: no run has started, so none has anything to kill or keep.
+            await Admission.Release(ScanId);
+            foreach (var name in ActiveRuns())
+                S.Runs[name] = S.Runs[name] with { Status = ending == ScanStatus.Stopped ? RunStatus.Stopped : RunStatus.Cancelled, Phase = RunPhase.Done, FinishedAt = DateTimeOffset.UtcNow };
+        }
         await store.WriteStateAsync();
         foreach (var name in ActiveRuns()) await RunGrain(name).Halt(keepFindings: ending == ScanStatus.Stopped);
         await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.StatusType, At = DateTimeOffset.UtcNow, Status = S.Status, Message = $"{verb} requested" });
@@ -233,6 +257,7 @@ public sealed class ScanGrain(
             Counts = S.Counts, GatePassed = S.GatePassed, Message = string.Join("; ", S.GateReasons),
         });
         await store.WriteStateAsync(); // keep the final sequence number
+        await Admission.Release(ScanId);
         _keepAlive?.Dispose();
         _keepAlive = null;
         logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), passed ? "passed" : "failed");
@@ -257,7 +282,15 @@ public sealed class ScanGrain(
 
     private IScannerRunGrain RunGrain(string scanner) => GrainFactory.GetGrain<IScannerRunGrain>(IScannerRunGrain.KeyOf(ScanId, scanner));
 
-    private Task PublishStatus() => PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.StatusType, At = DateTimeOffset.UtcNow, Status = S.Status });
+    private async Task PublishStatus()
+    {
+        await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.StatusType, At = DateTimeOffset.UtcNow, Status = S.Status });
+        await index.UpsertAsync(new ScanSummary
+        {
+            Id = ScanId, OrgId = S.Request!.OrgId, ProjectKey = S.Request.ProjectKey, ScanType = S.Request.ScanType, Target = S.Request.Target,
+            Status = S.Status, Branch = S.Request.Branch, CreatedAt = S.CreatedAt, FinishedAt = S.FinishedAt, GatePassed = S.GatePassed, Counts = S.Counts,
+        });
+    }
 
     private async Task PublishAsync(ScanEvent e)
     {

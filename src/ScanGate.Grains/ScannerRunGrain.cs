@@ -37,7 +37,7 @@ public sealed class RunState
 /// task on this activation; commands interleave with it at every await.
 /// </summary>
 public sealed class ScannerRunGrain(
-    [PersistentState("run", "scans")] IPersistentState<RunState> store,
+    [PersistentState("run", "state")] IPersistentState<RunState> store,
     ScanCatalog catalog,
     IContainerRuntime runtime,
     IFindingStore findings,
@@ -270,9 +270,10 @@ public sealed class ScannerRunGrain(
     private async Task StoreFindingsAsync(IAsyncEnumerable<Finding> source, FindingContext context)
     {
         var batch = new List<Finding>(FindingBatchSize);
+        var spec = S.Spec!;
         await foreach (var f in source)
         {
-            batch.Add(f);
+            batch.Add(f with { OrgId = spec.OrgId, ProjectKey = spec.ProjectKey });
             if (batch.Count == FindingBatchSize) { await findings.AddAsync(S.Spec!.ScanId, batch); batch = new(FindingBatchSize); }
         }
         if (batch.Count > 0) await findings.AddAsync(S.Spec!.ScanId, batch);

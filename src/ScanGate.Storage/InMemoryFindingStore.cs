@@ -6,71 +6,125 @@ namespace ScanGate.Storage;
 /// <summary>The embedded default: findings in process memory, gone with the process.</summary>
 public sealed class InMemoryFindingStore : IFindingStore
 {
-    private readonly ConcurrentDictionary<string, ScanFindings> _scans = new(StringComparer.Ordinal);
-
-    private sealed class ScanFindings
-    {
-        public readonly Lock Gate = new();
-        public readonly Dictionary<string, Finding> ByFingerprint = new(StringComparer.Ordinal);
-    }
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Finding> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, string>> _scanFingerprints = new(StringComparer.Ordinal); // scan → fingerprint → id
+    private readonly Dictionary<(string Org, string? Project, string Fingerprint), Finding> _triage = new();
 
     public Task AddAsync(string scanId, IReadOnlyList<Finding> batch, CancellationToken cancellationToken = default)
     {
-        var scan = _scans.GetOrAdd(scanId, _ => new ScanFindings());
-        lock (scan.Gate)
+        lock (_gate)
         {
-            foreach (var f in batch)
-                scan.ByFingerprint[f.Fingerprint] = scan.ByFingerprint.TryGetValue(f.Fingerprint, out var existing)
-                    ? FindingMerge.Merge(existing, f) : f;
+            if (!_scanFingerprints.TryGetValue(scanId, out var scan)) _scanFingerprints[scanId] = scan = new(StringComparer.Ordinal);
+            foreach (var incoming in batch)
+            {
+                var f = _triage.TryGetValue((incoming.OrgId, incoming.ProjectKey, incoming.Fingerprint), out var decided)
+                    ? incoming with { Status = decided.Status, StatusNote = decided.StatusNote, StatusChangedAt = decided.StatusChangedAt, StatusChangedBy = decided.StatusChangedBy }
+                    : incoming;
+                if (scan.TryGetValue(f.Fingerprint, out var existingId))
+                    _byId[existingId] = FindingMerge.Merge(_byId[existingId], f);
+                else
+                {
+                    scan[f.Fingerprint] = f.Id;
+                    _byId[f.Id] = f;
+                }
+            }
         }
         return Task.CompletedTask;
     }
 
-    public Task<FindingPage> ListAsync(string scanId, FindingQuery query, CancellationToken cancellationToken = default)
+    public Task<FindingPage> ListAsync(string scanId, FindingQuery query, CancellationToken cancellationToken = default) =>
+        QueryAsync(null, query with { ScanId = scanId }, cancellationToken);
+
+    public Task<FindingPage> QueryAsync(string? orgId, FindingQuery query, CancellationToken cancellationToken = default)
     {
-        var after = FindingOrder.DecodeCursor(query.Cursor); // a bad cursor is the caller's error, whatever the scan
-        if (!_scans.TryGetValue(scanId, out var scan)) return Task.FromResult(new FindingPage([], null, 0));
-        List<Finding> all;
-        lock (scan.Gate) all = scan.ByFingerprint.Values.ToList();
-        var filtered = all
-            .Where(f => query.MinSeverity is null || f.Severity >= query.MinSeverity)
-            .Where(f => query.Scanner is null || f.Scanner == query.Scanner)
+        var after = FindingOrder.DecodeCursor(query.Cursor); // a bad cursor is the caller's error, whatever matches
+        List<Finding> candidates;
+        lock (_gate)
+        {
+            candidates = query.ScanId is not null
+                ? _scanFingerprints.TryGetValue(query.ScanId, out var scan) ? scan.Values.Select(id => _byId[id]).ToList() : []
+                : _byId.Values.ToList();
+        }
+        var filtered = candidates
+            .Where(f => orgId is null || f.OrgId == orgId)
+            .Where(f => FindingFilter.Matches(f, query))
             .OrderBy(FindingOrder.Key, StringComparer.Ordinal)
             .ToList();
-        var page = filtered.Where(f => after is null || string.CompareOrdinal(FindingOrder.Key(f), after) > 0)
-            .Take(query.Limit + 1).ToList();
+        var page = filtered.Where(f => after is null || string.CompareOrdinal(FindingOrder.Key(f), after) > 0).Take(query.Limit + 1).ToList();
         var next = page.Count > query.Limit ? FindingOrder.EncodeCursor(FindingOrder.Key(page[query.Limit - 1])) : null;
         return Task.FromResult(new FindingPage(page.Take(query.Limit).ToList(), next, filtered.Count));
     }
 
+    public Task<Finding?> GetAsync(string findingId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate) return Task.FromResult(_byId.GetValueOrDefault(findingId));
+    }
+
+    public Task<IReadOnlyList<Finding>> SetStatusAsync(IReadOnlyList<string> findingIds, FindingStatus status, string? note, string actor,
+        DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var updated = new List<Finding>();
+        lock (_gate)
+        {
+            foreach (var id in findingIds.Distinct())
+            {
+                if (!_byId.TryGetValue(id, out var f)) continue;
+                f = f with { Status = status, StatusNote = note, StatusChangedAt = at, StatusChangedBy = actor };
+                _byId[id] = f;
+                _triage[(f.OrgId, f.ProjectKey, f.Fingerprint)] = f;
+                updated.Add(f);
+            }
+        }
+        return Task.FromResult<IReadOnlyList<Finding>>(updated);
+    }
+
     public Task<SeverityCounts> CountAsync(string scanId, CancellationToken cancellationToken = default)
     {
-        if (!_scans.TryGetValue(scanId, out var scan)) return Task.FromResult(new SeverityCounts());
-        lock (scan.Gate) return Task.FromResult(SeverityCounts.Of(scan.ByFingerprint.Values));
+        lock (_gate)
+            return Task.FromResult(_scanFingerprints.TryGetValue(scanId, out var scan)
+                ? SeverityCounts.Of(scan.Values.Select(id => _byId[id])) : new SeverityCounts());
     }
 
     public Task DeleteScanAsync(string scanId, CancellationToken cancellationToken = default)
     {
-        _scans.TryRemove(scanId, out _);
+        lock (_gate)
+        {
+            if (_scanFingerprints.Remove(scanId, out var scan))
+                foreach (var id in scan.Values) _byId.Remove(id);
+        }
         return Task.CompletedTask;
     }
 
     public Task DeleteScannerAsync(string scanId, string scanner, CancellationToken cancellationToken = default)
     {
-        if (_scans.TryGetValue(scanId, out var scan))
-            lock (scan.Gate)
-                foreach (var key in scan.ByFingerprint.Where(kv => kv.Value.Scanner == scanner).Select(kv => kv.Key).ToList())
-                    scan.ByFingerprint.Remove(key);
+        lock (_gate)
+        {
+            if (!_scanFingerprints.TryGetValue(scanId, out var scan)) return Task.CompletedTask;
+            foreach (var (fingerprint, id) in scan.Where(kv => _byId[kv.Value].Scanner == scanner).ToList())
+            {
+                scan.Remove(fingerprint);
+                _byId.Remove(id);
+            }
+        }
         return Task.CompletedTask;
     }
 }
 
-/// <summary>The one order every store pages in: worst severity first, then by id.</summary>
+/// <summary>The one order every store pages findings in: worst severity first, then by id.</summary>
 public static class FindingOrder
 {
     public static string Key(Finding f) => $"{4 - (int)f.Severity}:{f.Id}";
-    public static string EncodeCursor(string key) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    public static string? DecodeCursor(string? cursor)
+    public static string EncodeCursor(string key) => Cursors.Encode(key);
+    public static string? DecodeCursor(string? cursor) => Cursors.Decode(cursor);
+}
+
+/// <summary>Opaque, URL-safe cursors over a sort key.</summary>
+public static class Cursors
+{
+    public static string Encode(string key) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(key)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string? Decode(string? cursor)
     {
         if (string.IsNullOrEmpty(cursor)) return null;
         var b64 = cursor.Replace('-', '+').Replace('_', '/');

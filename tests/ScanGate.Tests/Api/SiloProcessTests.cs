@@ -25,6 +25,8 @@ public sealed class SiloProcessTests
                      "--ScanGate:Orleans:ClusterId", "proc-" + Guid.NewGuid().ToString("N")[..8] })
             psi.ArgumentList.Add(a);
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+        psi.Environment["ScanGate__Auth__BootstrapKey"] = adminKey;
         var log = new StringBuilder();
         using var process = Process.Start(psi)!;
         process.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
@@ -34,6 +36,7 @@ public sealed class SiloProcessTests
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(3) };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
             await WaitHealthyAsync(http, process, log);
 
             using var open = new TcpListener(IPAddress.Loopback, 0);

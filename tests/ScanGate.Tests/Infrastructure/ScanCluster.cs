@@ -20,6 +20,8 @@ public sealed class ScanCluster : IAsyncDisposable
     public IServiceProvider SiloServices => Cluster.GetSiloServiceProvider(Cluster.Silos[0].SiloAddress);
     public ScanCatalog Catalog => SiloServices.GetRequiredService<ScanCatalog>();
 
+    public const string OrgId = "org_test";
+
     private ScanCluster(InProcessTestCluster cluster) => Cluster = cluster;
 
     public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null)
@@ -33,6 +35,7 @@ public sealed class ScanCluster : IAsyncDisposable
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
+        await cluster.Client.GetGrain<IOrganizationGrain>(OrgId).Create("Test organisation", new OrgLimits { MonthlyScanQuota = 100_000, MaxConcurrentScans = 16 });
         return new ScanCluster(cluster);
     }
 
@@ -41,7 +44,7 @@ public sealed class ScanCluster : IAsyncDisposable
     /// <summary>Validates a request the way the API does and starts it.</summary>
     public async Task<string> StartScanAsync(object body)
     {
-        var request = ScanRequestParser.Parse(JsonSerializer.SerializeToElement(body), Catalog, "org_test");
+        var request = ScanRequestParser.Parse(JsonSerializer.SerializeToElement(body), Catalog, OrgId);
         var id = Ids.NewScanId();
         var result = await Scan(id).Start(request);
         Assert.True(result.Ok, result.Message);

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+using ScanGate.Api.Auth;
+
+namespace ScanGate.Api;
+
+public static class ApiSetup
+{
+    public static IServiceCollection AddScanGateApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        var maxBody = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxRequestBodyBytes ?? new ApiOptions().MaxRequestBodyBytes;
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        services.AddHttpContextAccessor();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
+        services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
+        services.AddAuthorizationBuilder().AddScanGatePolicies();
+        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "ScanGate API";
+            doc.Info.Description = "Security scans as a service: trigger, follow, triage, gate. Authenticate with X-API-Key or Authorization: Bearer.";
+            return Task.CompletedTask;
+        }));
+        services.AddHostedService<Bootstrap>();
+        return services;
+    }
+
+    /// <summary>The middleware the API needs, in order.</summary>
+    public static WebApplication UseScanGateApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        var maxBody = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
+        app.Use(async (context, next) =>
+        {
+            // Refuse an oversized body before anything reads it.
+            if (context.Request.ContentLength > maxBody)
+            {
+                await Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                    $"the request body is {context.Request.ContentLength} bytes; the limit is {maxBody}");
+                return;
+            }
+            await next();
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapScanGateApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("health");
+        app.MapOpenApi();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("ScanGate API"));
+        var api = app.MapGroup("/api/v1");
+        api.MapScanEndpoints();
+        api.MapOrgEndpoints();
+        api.MapKeyEndpoints();
+        api.MapProjectEndpoints();
+        api.MapFindingEndpoints();
+        api.MapAuditEndpoints();
+        return app;
+    }
+
+    public static readonly JsonSerializerOptions EventJson = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+}

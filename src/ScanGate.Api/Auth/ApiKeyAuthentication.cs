@@ -1,0 +1,78 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ScanGate.Contracts;
+
+namespace ScanGate.Api.Auth;
+
+/// <summary>
+/// Authenticates "X-API-Key: &lt;key&gt;" or "Authorization: Bearer &lt;key&gt;" against the key's grain. Every
+/// failure gets one generic 401, so a caller learns nothing about which keys exist; a key over its rate
+/// limit gets 429 with Retry-After.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string Scheme = "ApiKey";
+    public const string GenericFailure = "a valid API key is required: send it as X-API-Key or Authorization: Bearer; missing, unknown, expired and revoked keys are all refused alike";
+    private const string RetryAfterItem = "scangate.retry-after";
+    private const string CallerItem = "scangate.caller";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = ReadKey(Request);
+        if (key is null) return AuthenticateResult.NoResult();
+        if (!ApiKeys.LooksLikeKey(key)) return AuthenticateResult.Fail("malformed key");
+        var result = await grains.GetGrain<IApiKeyGrain>(ApiKeys.Hash(key)).Authenticate();
+        switch (result.Outcome)
+        {
+            case AuthOutcome.RateLimited:
+                Context.Items[RetryAfterItem] = result.RetryAfterSeconds;
+                return AuthenticateResult.Fail("rate limited");
+            case AuthOutcome.Ok:
+                var caller = result.Caller!;
+                Context.Items[CallerItem] = caller;
+                var identity = new ClaimsIdentity(
+                [
+                    new Claim(ClaimTypes.NameIdentifier, caller.MemberId),
+                    new Claim("key_id", caller.KeyId),
+                    new Claim("org_id", caller.OrgId),
+                ], Scheme);
+                return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+            default:
+                return AuthenticateResult.Fail("invalid key");
+        }
+    }
+
+    private static string? ReadKey(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue("X-API-Key", out var header) && header.Count > 0) return header[0]?.Trim();
+        var auth = request.Headers.Authorization.FirstOrDefault();
+        return auth is not null && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (Context.Items.TryGetValue(RetryAfterItem, out var retry) && retry is int seconds)
+        {
+            Response.Headers.RetryAfter = seconds.ToString();
+            return Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded",
+                $"this API key's per-minute rate limit is used up; retry after {seconds} s");
+        }
+        Response.Headers.WWWAuthenticate = "Bearer";
+        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", GenericFailure);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden",
+            Context.Items.TryGetValue(ScopeAuthorizationHandler.ReasonItem, out var reason) ? reason as string ?? "not allowed" : "not allowed");
+
+    /// <summary>The authenticated caller of this request.</summary>
+    public static Caller CallerOf(HttpContext context) =>
+        context.Items.TryGetValue(CallerItem, out var c) && c is Caller caller ? caller
+            : throw new InvalidOperationException("the endpoint requires authorization but no caller was authenticated");
+}

@@ -1,0 +1,147 @@
+using Orleans.Concurrency;
+
+namespace ScanGate.Contracts;
+
+[GenerateSerializer, Alias("scangate.project.v1")]
+public sealed record Project
+{
+    [Id(0)] public required string OrgId { get; init; }
+    [Id(1)] public required string Key { get; init; }
+    [Id(2)] public required string Name { get; init; }
+    [Id(3)] public string? RepositoryUrl { get; init; }
+    [Id(4)] public string DefaultBranch { get; init; } = "main";
+    /// <summary>The default gate threshold for this project's scans; null means "none".</summary>
+    [Id(5)] public Severity? FailOnSeverity { get; init; } = Severity.Critical;
+    [Id(6)] public string? DastTargetUrl { get; init; }
+    [Id(7)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(8)] public DateTimeOffset UpdatedAt { get; init; }
+    [Id(9)] public IReadOnlyList<string> RecentScans { get; init; } = [];
+    [Id(10)] public bool CreatedOnTheFly { get; init; }
+}
+
+/// <summary>A project's settings and recent scans. Key: "{orgId}/{projectKey}".</summary>
+[Alias("scangate.IProjectGrain")]
+public interface IProjectGrain : IGrainWithStringKey
+{
+    [Alias("create")] Task<CommandResult<Project>> Create(Project project);
+    /// <summary>Returns the project, creating it from <paramref name="template"/> when it does not exist.</summary>
+    [Alias("ensure")] Task<Project> Ensure(Project template);
+    [Alias("get"), ReadOnly] Task<Project?> Get();
+    [Alias("update")] Task<CommandResult<Project>> Update(Project project);
+    [Alias("delete")] Task<bool> Delete();
+    [Alias("add-scan")] Task AddScan(string scanId);
+
+    static string KeyOf(string orgId, string projectKey) => $"{orgId}/{projectKey}";
+}
+
+/// <summary>Fair admission of scans: a cluster-wide limit, a per-organisation limit, and round-robin
+/// between organisations so one tenant's burst never starves another. Key: 0.</summary>
+[Alias("scangate.IAdmissionGrain")]
+public interface IAdmissionGrain : IGrainWithIntegerKey
+{
+    /// <summary>True when the scan may start now; otherwise it waits its turn and is told by IScanGrain.Admitted.</summary>
+    [Alias("enqueue")] Task<bool> Enqueue(string scanId, string orgId, int orgMaxConcurrent);
+    /// <summary>The scan no longer holds or waits for a slot.</summary>
+    [Alias("release")] Task Release(string scanId);
+    [Alias("snapshot"), ReadOnly] Task<AdmissionSnapshot> Snapshot();
+}
+
+[GenerateSerializer, Alias("scangate.admission-snapshot.v1")]
+public sealed record AdmissionSnapshot(
+    [property: Id(0)] int Running,
+    [property: Id(1)] int Queued,
+    [property: Id(2)] int Capacity);
+
+/// <summary>One row of the scan list.</summary>
+[GenerateSerializer, Alias("scangate.scan-summary.v1")]
+public sealed record ScanSummary
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string OrgId { get; init; }
+    [Id(2)] public string? ProjectKey { get; init; }
+    [Id(3)] public required string ScanType { get; init; }
+    [Id(4)] public required string Target { get; init; }
+    [Id(5)] public ScanStatus Status { get; init; }
+    [Id(6)] public string? Branch { get; init; }
+    [Id(7)] public DateTimeOffset CreatedAt { get; init; }
+    [Id(8)] public DateTimeOffset? FinishedAt { get; init; }
+    [Id(9)] public bool? GatePassed { get; init; }
+    [Id(10)] public SeverityCounts Counts { get; init; } = new();
+}
+
+[GenerateSerializer, Alias("scangate.scan-list-query.v1")]
+public sealed record ScanListQuery
+{
+    [Id(0)] public string? OrgId { get; init; }
+    [Id(1)] public string? ProjectKey { get; init; }
+    [Id(2)] public ScanStatus? Status { get; init; }
+    [Id(3)] public string? ScanType { get; init; }
+    [Id(4)] public string? Branch { get; init; }
+    [Id(5)] public DateTimeOffset? Since { get; init; }
+    [Id(6)] public string? Cursor { get; init; }
+    [Id(7)] public int Limit { get; init; } = 50;
+}
+
+[GenerateSerializer, Alias("scangate.page-of.v1")]
+public sealed record Page<T>(
+    [property: Id(0)] IReadOnlyList<T> Items,
+    [property: Id(1)] string? NextCursor);
+
+/// <summary>Reads across scans for the API (the list of scans). Stateless.</summary>
+[Alias("scangate.IScanDirectoryGrain")]
+public interface IScanDirectoryGrain : IGrainWithIntegerKey
+{
+    [Alias("list"), ReadOnly] Task<Page<ScanSummary>> List(ScanListQuery query);
+}
+
+public enum FindingStatus { Open, InProgress, Resolved, FalsePositive, AcceptedRisk }
+
+/// <summary>Findings across scans, and their triage. Stateless.</summary>
+[Alias("scangate.IFindingTriageGrain")]
+public interface IFindingTriageGrain : IGrainWithIntegerKey
+{
+    [Alias("list"), ReadOnly] Task<FindingPage> List(string? orgId, FindingQuery query);
+    [Alias("get"), ReadOnly] Task<Finding?> Get(string findingId);
+    /// <summary>Sets the status of findings of <paramref name="orgId"/>; ids of other organisations are reported as not found.</summary>
+    [Alias("set-status")] Task<TriageResult> SetStatus(string? orgId, IReadOnlyList<string> findingIds, FindingStatus status, string? note, string actor);
+}
+
+[GenerateSerializer, Alias("scangate.triage-result.v1")]
+public sealed record TriageResult(
+    [property: Id(0)] IReadOnlyList<Finding> Updated,
+    [property: Id(1)] IReadOnlyList<string> NotFound);
+
+[GenerateSerializer, Alias("scangate.audit-entry.v1")]
+public sealed record AuditEntry
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string OrgId { get; init; }
+    [Id(2)] public required DateTimeOffset At { get; init; }
+    [Id(3)] public required string Action { get; init; }
+    /// <summary>The member who acted.</summary>
+    [Id(4)] public required string Actor { get; init; }
+    [Id(5)] public required string KeyId { get; init; }
+    [Id(6)] public string? ClientIp { get; init; }
+    [Id(7)] public string? Target { get; init; }
+    [Id(8)] public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
+}
+
+[GenerateSerializer, Alias("scangate.audit-query.v1")]
+public sealed record AuditQuery
+{
+    [Id(0)] public string? OrgId { get; init; }
+    [Id(1)] public string? Action { get; init; }
+    [Id(2)] public string? Actor { get; init; }
+    [Id(3)] public DateTimeOffset? Since { get; init; }
+    [Id(4)] public DateTimeOffset? Until { get; init; }
+    [Id(5)] public string? Cursor { get; init; }
+    [Id(6)] public int Limit { get; init; } = 50;
+}
+
+/// <summary>The audit log: every mutating call, who made it, from where. Stateless.</summary>
+[Alias("scangate.IAuditLogGrain")]
+public interface IAuditLogGrain : IGrainWithIntegerKey
+{
+    [Alias("append")] Task Append(AuditEntry entry);
+    [Alias("query"), ReadOnly] Task<Page<AuditEntry>> Query(AuditQuery query);
+}

@@ -1,0 +1,7 @@
+namespace ScanGate.Grains;
+
+/// <summary>The time ScanGate's own rules (key expiry, quotas) read; tests move it forward.</summary>
+public class Clock
+{
+    public virtual DateTimeOffset UtcNow => DateTimeOffset.UtcNow;
+}
