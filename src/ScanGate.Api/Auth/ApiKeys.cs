@@ -31,7 +31,7 @@ public static class ApiKeys
         string name, IReadOnlyList<string> scopes, int expiresInDays, string? environment, int rateLimitPerMinute, bool platformAdmin,
         string? createdBy, string? plaintext = null)
     {
-        var key = plaintext ?? NewKey();
+        var key = string.IsNullOrEmpty(plaintext) ? NewKey() : plaintext;
         var now = DateTimeOffset.UtcNow;
         var record = new ApiKeyRecord
         {
