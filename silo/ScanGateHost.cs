@@ -53,6 +53,7 @@ public static class ScanGateHost
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.Configure<AdmissionOptions>(configuration.GetSection(AdmissionOptions.Section));
         services.AddSingleton<Clock>();
+        services.AddSingleton<ScanSnapshotMirror>();
         services.AddSingleton<IFindingStore, InMemoryFindingStore>();
         services.AddSingleton<IScanIndex, InMemoryScanIndex>();
         services.AddSingleton<IAuditStore, InMemoryAuditStore>();

@@ -9,9 +9,16 @@ using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
 using ScanGate.Silo;
 
-// Orchestration overhead: the wall time of a scan whose scanner container exits at once (trigger over
-// HTTP to the final SSE event), against a bare `docker run` of the same image, in alternating pairs.
-var runs = args.Length > 0 && int.TryParse(args[0], out var n) ? n : 25;
+// Benchmarks, each printing its figure:
+//   overhead [pairs]   orchestration overhead against a bare `docker run` (needs the Docker engine)
+//   auth [seconds]     authenticated GET /api/v1/scans/{id} against GET /healthz, load from wrk
+var mode = args.Length > 0 ? args[0] : "overhead";
+if (mode == "auth")
+{
+    await AuthThroughput.RunAsync(args.Length > 1 && int.TryParse(args[1], out var secs) ? secs : 15);
+    return;
+}
+var runs = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 25;
 const int warmup = 3;
 
 var port = FreePort();

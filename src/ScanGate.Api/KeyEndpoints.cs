@@ -64,7 +64,7 @@ public static class KeyEndpoints
 
             var o = options.Value;
             var days = RequestBody.Int(body, "expires_in_days", 1, o.MaxKeyExpiryDays) ?? o.DefaultKeyExpiryDays;
-            var rate = RequestBody.Int(body, "rate_limit_per_minute", 1, 100_000) ?? o.DefaultRateLimitPerMinute;
+            var rate = RequestBody.Int(body, "rate_limit_per_minute", 1, 1_000_000) ?? o.DefaultRateLimitPerMinute;
             var environment = RequestBody.String(body, "environment", 64);
 
             var (plaintext, record) = await ApiKeys.CreateAsync(grains, orgId, memberId, name, scopes, days, environment, rate,
@@ -90,12 +90,13 @@ public static class KeyEndpoints
         return TypedResults.Ok(new PageView<ApiKeyView>(keys.OrderByDescending(k => k.CreatedAt).ToList(), null));
     }
 
-    private static async Task<IResult> RevokeKey(string keyId, HttpContext http, IGrainFactory grains, string? org_id)
+    private static async Task<IResult> RevokeKey(string keyId, HttpContext http, IGrainFactory grains, AuthCache cache, string? org_id)
     {
         var caller = http.Caller();
         var orgId = org_id ?? caller.OrgId;
         if (!caller.SeesOrg(orgId) || await grains.GetGrain<IOrganizationGrain>(orgId).KeyHash(keyId) is not { } hash)
             return Problems.NotFound($"no API key '{keyId}'");
+        cache.Evict(hash);
         if (!await grains.GetGrain<IApiKeyGrain>(hash).Revoke()) return Problems.Conflict($"API key '{keyId}' is already revoked");
         await http.AuditAsync(grains, "key.revoked", keyId, orgId: orgId);
         return TypedResults.NoContent();

@@ -113,7 +113,7 @@ public static class OrgEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> UpdateMember(string orgId, string memberId, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> UpdateMember(string orgId, string memberId, HttpContext http, IGrainFactory grains, AuthCache cache)
     {
         if (!http.Caller().SeesOrg(orgId) || await grains.GetGrain<IOrganizationGrain>(orgId).Get() is null) return Problems.NotFound($"no organisation '{orgId}'");
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "role");
@@ -123,17 +123,19 @@ public static class OrgEndpoints
             var role = RequestBody.Enum<OrgRole>(body, "role") ?? throw new RequestValidationException("role", "role is required: viewer, developer or admin");
             var result = await grains.GetGrain<IOrganizationGrain>(orgId).UpdateMember(memberId, role);
             if (!result.Ok) return Problems.FromCommand(result.Error, result.Message);
+            cache.EvictMember(orgId, memberId);
             await http.AuditAsync(grains, "member.updated", memberId, new Dictionary<string, string> { ["role"] = role.Word() }, orgId: orgId);
             return TypedResults.Ok(MemberView.Of(result.Value!));
         }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> RemoveMember(string orgId, string memberId, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> RemoveMember(string orgId, string memberId, HttpContext http, IGrainFactory grains, AuthCache cache)
     {
         if (!http.Caller().SeesOrg(orgId) || await grains.GetGrain<IOrganizationGrain>(orgId).Get() is null) return Problems.NotFound($"no organisation '{orgId}'");
         var result = await grains.GetGrain<IOrganizationGrain>(orgId).RemoveMember(memberId);
         if (!result.Ok) return Problems.FromCommand(result.Error, result.Message);
+        cache.EvictMember(orgId, memberId);
         await http.AuditAsync(grains, "member.removed", memberId, new Dictionary<string, string> { ["email"] = result.Value!.Email }, orgId: orgId);
         return TypedResults.NoContent();
     }

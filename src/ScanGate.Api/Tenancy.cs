@@ -15,7 +15,9 @@ public static class Tenancy
     public static async Task<ScanSnapshot?> VisibleScanAsync(this HttpContext http, IGrainFactory grains, string id)
     {
         if (!IsScanId(id)) return null;
-        var scan = await grains.GetGrain<IScanGrain>(id).Get();
+        var scan = http.RequestServices.GetService(typeof(ScanSnapshotMirror)) is ScanSnapshotMirror mirror && mirror.Find(id) is { } local
+            ? local
+            : await grains.GetGrain<IScanGrain>(id).Get();
         return scan is not null && http.Caller().SeesOrg(scan.Request.OrgId) ? scan : null;
     }
 

@@ -63,7 +63,7 @@ public sealed record ApiKeyRecord
 }
 
 /// <summary>Who is calling: the authenticated key, its organisation, member, role and scopes.</summary>
-[GenerateSerializer, Alias("scangate.caller.v1")]
+[GenerateSerializer, Immutable, Alias("scangate.caller.v1")]
 public sealed record Caller
 {
     [Id(0)] public required string KeyId { get; init; }
@@ -80,12 +80,15 @@ public sealed record Caller
 
 public enum AuthOutcome { Ok, Invalid, RateLimited }
 
-[GenerateSerializer, Alias("scangate.auth-result.v1")]
+[GenerateSerializer, Immutable, Alias("scangate.auth-result.v1")]
 public sealed record AuthResult
 {
     [Id(0)] public AuthOutcome Outcome { get; init; }
     [Id(1)] public Caller? Caller { get; init; }
     [Id(2)] public int RetryAfterSeconds { get; init; }
+    /// <summary>For an API node that caches the answer: the key's limit and expiry.</summary>
+    [Id(3)] public int RateLimitPerMinute { get; init; }
+    [Id(4)] public DateTimeOffset ExpiresAt { get; init; }
 }
 
 /// <summary>An API key. Key: the lower-case hex SHA-256 of the whole key string.</summary>
@@ -97,6 +100,8 @@ public interface IApiKeyGrain : IGrainWithStringKey
     [Alias("authenticate")] Task<AuthResult> Authenticate();
     [Alias("get"), ReadOnly] Task<ApiKeyRecord?> Get();
     [Alias("revoke")] Task<bool> Revoke();
+    /// <summary>Records a use that an API node answered from its cache.</summary>
+    [OneWay, Alias("touch")] Task Touch(DateTimeOffset at);
 }
 
 [GenerateSerializer, Alias("scangate.member.v1")]

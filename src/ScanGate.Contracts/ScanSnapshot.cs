@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace ScanGate.Contracts;
 
 [GenerateSerializer, Alias("scangate.scanner-state.v1")]
@@ -13,8 +15,8 @@ public sealed record ScannerState
     [Id(7)] public DateTimeOffset? FinishedAt { get; init; }
 }
 
-/// <summary>A scan as callers see it; answered from grain memory.</summary>
-[GenerateSerializer, Alias("scangate.scan-snapshot.v1")]
+/// <summary>A scan as callers see it; answered from grain memory. Immutable: passed without copying.</summary>
+[GenerateSerializer, Immutable, Alias("scangate.scan-snapshot.v1")]
 public sealed record ScanSnapshot
 {
     [Id(0)] public required string Id { get; init; }

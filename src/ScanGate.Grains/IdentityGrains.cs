@@ -74,7 +74,20 @@ public sealed class ApiKeyGrain(
         {
             Outcome = AuthOutcome.Ok,
             Caller = new Caller { KeyId = r.KeyId, OrgId = r.OrgId, MemberId = r.MemberId, Role = role, Scopes = r.Scopes, PlatformAdmin = r.PlatformAdmin },
+            RateLimitPerMinute = r.RateLimitPerMinute,
+            ExpiresAt = r.ExpiresAt,
         };
+    }
+
+    public async Task Touch(DateTimeOffset at)
+    {
+        if (Record is not { } r || r.LastUsedAt >= at) return;
+        store.State.Record = r with { LastUsedAt = at };
+        if (at - _lastUsedWritten > LastUsedWriteInterval)
+        {
+            _lastUsedWritten = at;
+            await store.WriteStateAsync();
+        }
     }
 
     /// <summary>The per-minute limit as a token bucket: a burst of the whole minute's allowance, refilled a
@@ -98,8 +111,9 @@ public sealed class ApiKeyGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // Last use is written at most once a minute; up to a minute of it may be lost with the activation.
         _limiter?.Dispose();
-        return Record is null ? Task.CompletedTask : store.WriteStateAsync();
+        return Task.CompletedTask;
     }
 }
 

@@ -38,6 +38,7 @@ public sealed class ScanGrain(
     IContainerRuntime runtime,
     IFindingStore findings,
     IScanIndex index,
+    ScanSnapshotMirror mirror,
     ILogger<ScanGrain> logger) : Grain, IScanGrain
 {
     private const int EventBufferSize = 2000;
@@ -55,6 +56,13 @@ public sealed class ScanGrain(
         // A reactivated scan must never reuse a sequence number published before its last write.
         if (S.Request is not null && !S.Status.IsTerminal()) S.Sequence += 100_000;
         if (S.Request is not null && !S.Status.IsTerminal()) StartKeepAlive();
+        if (S.Request is not null) mirror.Publish(Snapshot());
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        mirror.Remove(ScanId);
         return Task.CompletedTask;
     }
 
@@ -167,6 +175,7 @@ public sealed class ScanGrain(
         if (!started.Ok) return started;
         S.RescannedAs = newId;
         await store.WriteStateAsync();
+        mirror.Publish(Snapshot());
         return started;
     }
 
@@ -295,6 +304,7 @@ public sealed class ScanGrain(
     private async Task PublishAsync(ScanEvent e)
     {
         e = e with { Sequence = ++S.Sequence };
+        mirror.Publish(Snapshot());
         _recent.AddLast(e);
         while (_recent.Count > EventBufferSize) _recent.RemoveFirst();
         try
@@ -329,7 +339,7 @@ public sealed class ScanGrain(
         Scanners = S.Runs.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToList(),
         Counts = S.Status.IsTerminal() ? S.Counts : S.Runs.Values.Aggregate(new SeverityCounts(), (a, r) => a.Add(r.Counts)),
         GatePassed = S.GatePassed,
-        GateReasons = S.GateReasons,
+        GateReasons = S.GateReasons.ToList(),
         RescanOf = S.RescanOf,
         RescannedAs = S.RescannedAs,
         Sequence = S.Sequence,

@@ -14,7 +14,7 @@ namespace ScanGate.Api.Auth;
 /// limit gets 429 with Retry-After.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains, AuthCache cache, Clock clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Scheme = "ApiKey";
@@ -27,25 +27,36 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = ReadKey(Request);
         if (key is null) return AuthenticateResult.NoResult();
         if (!ApiKeys.LooksLikeKey(key)) return AuthenticateResult.Fail("malformed key");
-        var result = await grains.GetGrain<IApiKeyGrain>(ApiKeys.Hash(key)).Authenticate();
-        switch (result.Outcome)
+        var hash = ApiKeys.Hash(key);
+        var caller = cache.Get(hash);
+        if (caller is not null)
         {
-            case AuthOutcome.RateLimited:
-                Context.Items[RetryAfterItem] = result.RetryAfterSeconds;
-                return AuthenticateResult.Fail("rate limited");
-            case AuthOutcome.Ok:
-                var caller = result.Caller!;
-                Context.Items[CallerItem] = caller;
-                var identity = new ClaimsIdentity(
-                [
-                    new Claim(ClaimTypes.NameIdentifier, caller.MemberId),
-                    new Claim("key_id", caller.KeyId),
-                    new Claim("org_id", caller.OrgId),
-                ], Scheme);
-                return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
-            default:
-                return AuthenticateResult.Fail("invalid key");
+            if (cache.ShouldTouch(hash)) grains.GetGrain<IApiKeyGrain>(hash).Touch(clock.UtcNow).Ignore();
         }
+        else
+        {
+            var result = await grains.GetGrain<IApiKeyGrain>(hash).Authenticate();
+            if (result.Outcome == AuthOutcome.RateLimited) return RateLimited(result.RetryAfterSeconds);
+            if (result.Outcome != AuthOutcome.Ok) return AuthenticateResult.Fail("invalid key");
+            cache.Put(hash, result);
+            caller = result.Caller!;
+        }
+        if (cache.TryAcquire(hash) is { } retryAfter) return RateLimited(retryAfter);
+
+        Context.Items[CallerItem] = caller;
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.NameIdentifier, caller.MemberId),
+            new Claim("key_id", caller.KeyId),
+            new Claim("org_id", caller.OrgId),
+        ], Scheme);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+    }
+
+    private AuthenticateResult RateLimited(int retryAfterSeconds)
+    {
+        Context.Items[RetryAfterItem] = retryAfterSeconds;
+        return AuthenticateResult.Fail("rate limited");
     }
 
     private static string? ReadKey(HttpRequest request)

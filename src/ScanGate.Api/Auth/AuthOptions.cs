@@ -10,4 +10,6 @@ public sealed class AuthOptions
     public int DefaultKeyExpiryDays { get; set; } = 90;
     public int MaxKeyExpiryDays { get; set; } = 365;
     public int DefaultRateLimitPerMinute { get; set; } = 600;
+    /// <summary>Seconds an API node trusts a key's last answer from its grain (0: ask the grain every time).</summary>
+    public int CacheSeconds { get; set; } = 5;
 }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using ScanGate.Grains;
+using ScanGate.Contracts;
 using ScanGate.Tests.Infrastructure;
 
 namespace ScanGate.Tests.Tenancy;

@@ -1,4 +1,4 @@
-namespace ScanGate.Grains;
+namespace ScanGate.Contracts;
 
 /// <summary>The time ScanGate's own rules (key expiry, quotas) read; tests move it forward.</summary>
 public class Clock
