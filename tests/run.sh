@@ -41,6 +41,14 @@ if [ -n "$pg_version" ] && ! pg_lsclusters -h | awk 'NR==1{print $4}' | grep -q 
   as_root pg_ctlcluster "$pg_version" main start
 fi
 
+# PostgreSQL for the tests: a login role on 127.0.0.1 (tests make and drop their own databases).
+if ! PGPASSWORD=scangate psql -h 127.0.0.1 -U scangate -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+  say "creating the PostgreSQL role 'scangate' for the tests (needs root, runs as the postgres user)"
+  as_root su postgres -c "psql -q -c \"CREATE ROLE scangate LOGIN SUPERUSER PASSWORD 'scangate'\"" >/dev/null 2>&1 \
+    || as_root su postgres -c "psql -q -c \"ALTER ROLE scangate LOGIN SUPERUSER PASSWORD 'scangate'\"" >/dev/null
+fi
+export SCANGATE_TEST_POSTGRES="${SCANGATE_TEST_POSTGRES:-Host=127.0.0.1;Username=scangate;Password=scangate;Database=postgres}"
+
 # 3. Scanner images (a minute on a fresh machine, seconds when they exist).
 say "building missing scanner images"
 bash deploy/scanners/build-images.sh 2>&1 | grep -v -e DEPRECATED -e "legacy builder" -e buildx -e "docs.docker.com" || true
