@@ -54,9 +54,7 @@ public static class ScanGateHost
         services.Configure<AdmissionOptions>(configuration.GetSection(AdmissionOptions.Section));
         services.AddSingleton<Clock>();
         services.AddSingleton<ScanSnapshotMirror>();
-        services.AddSingleton<IFindingStore, InMemoryFindingStore>();
-        services.AddSingleton<IScanIndex, InMemoryScanIndex>();
-        services.AddSingleton<IAuditStore, InMemoryAuditStore>();
+        services.AddScanGateStores(configuration);
         services.AddSingleton<OrphanContainerReaper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OrphanContainerReaper>());
         services.AddHttpClient("scanner", c => c.Timeout = TimeSpan.FromSeconds(30))

@@ -14,7 +14,7 @@ public sealed class SiloProcessTests
     [Fact]
     public async Task The_built_silo_runs_a_scan_over_http_and_streams_it_to_the_end()
     {
-        var silo = FindSiloAssembly();
+        var silo = SiloAssembly.Path();
         var port = Net.FreePort();
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -82,16 +82,20 @@ public sealed class SiloProcessTests
             await Task.Delay(250);
         }
     }
+}
 
+/// <summary>Where the built silo is.</summary>
+public static class SiloAssembly
+{
     /// <summary>The silo as built next to this test assembly's configuration (Debug or Release).</summary>
-    private static string FindSiloAssembly()
+    public static string Path()
     {
         var testDir = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = testDir.Parent!.Name; // bin/<Configuration>/net10.0
         var root = testDir;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "ScanGate.sln"))) root = root.Parent;
+        while (root is not null && !File.Exists(System.IO.Path.Combine(root.FullName, "ScanGate.sln"))) root = root.Parent;
         Assert.NotNull(root);
-        var path = Path.Combine(root.FullName, "silo", "bin", configuration, testDir.Name, "scangate-silo.dll");
+        var path = System.IO.Path.Combine(root.FullName, "silo", "bin", configuration, testDir.Name, "scangate-silo.dll");
         Assert.True(File.Exists(path), $"the silo is not built at {path}");
         return path;
     }
