@@ -17,6 +17,10 @@ public sealed class SiloOptions
     public int GatewayPort { get; set; } = 30000;
     public string ClusterId { get; set; } = "scangate-local";
     public string ServiceId { get; set; } = "scangate";
+    /// <summary>"localhost" (one silo, the embedded default) or "postgres" (several silos sharing ConnectionStrings:Postgres).</summary>
+    public string Clustering { get; set; } = "localhost";
+    /// <summary>The address other silos and clients reach this silo at, in cluster mode.</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
 }
 
 /// <summary>Composes the embedded deployment: one silo, the REST API, the runtime and the stores.</summary>
@@ -32,7 +36,13 @@ public static class ScanGateHost
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
+            if (siloOptions.Clustering.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+            {
+                silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
+                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(siloOptions.AdvertisedAddress), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: false);
+                silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
+            }
+            else silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
             silo.AddScanGateSilo(builder.Configuration);
         });
         builder.Services.AddScanGateApi(builder.Configuration);
@@ -42,8 +52,21 @@ public static class ScanGateHost
     /// <summary>Everything a ScanGate silo hosts: storage, streams, the catalogue, the runtime, the stores.</summary>
     public static ISiloBuilder AddScanGateSilo(this ISiloBuilder silo, IConfiguration configuration)
     {
-        silo.AddMemoryGrainStorage("state");
-        silo.AddMemoryGrainStorage("PubSubStore");
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            // Grain state and reminders on PostgreSQL, through the project's own provider queries (deploy/sql/).
+            var cs = PostgresConnectionString(configuration);
+            silo.AddAdoNetGrainStorage("state", o => { o.Invariant = "Npgsql"; o.ConnectionString = cs; });
+            silo.AddAdoNetGrainStorage("PubSubStore", o => { o.Invariant = "Npgsql"; o.ConnectionString = cs; });
+            silo.UseAdoNetReminderService(o => { o.Invariant = "Npgsql"; o.ConnectionString = cs; });
+        }
+        else
+        {
+            silo.AddMemoryGrainStorage("state");
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.UseInMemoryReminderService();
+        }
         silo.AddMemoryStreams(ScanStreams.Provider);
 
         var services = silo.Services;
@@ -61,6 +84,10 @@ public static class ScanGateHost
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         return silo;
     }
+
+    public static string PostgresConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("Postgres")
+        ?? throw new InvalidOperationException("PostgreSQL needs ConnectionStrings:Postgres (environment: ConnectionStrings__Postgres)");
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {

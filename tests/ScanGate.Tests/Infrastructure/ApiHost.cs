@@ -32,11 +32,15 @@ public sealed class ApiHost : IAsyncDisposable
 
     public static async Task<ApiHost> StartAsync(params string[] extraArgs) => await StartAsync(null, extraArgs);
 
-    public static async Task<ApiHost> StartAsync(Action<WebApplicationBuilder>? configure, params string[] extraArgs)
+    public static Task<ApiHost> StartAsync(Action<WebApplicationBuilder>? configure, params string[] extraArgs) =>
+        StartWithKeyAsync(ApiKeys.NewKey(), configure, extraArgs);
+
+    /// <summary>Starts a host whose platform administrator uses <paramref name="adminKey"/> (on durable storage,
+    /// the key a first start bootstrapped).</summary>
+    public static async Task<ApiHost> StartWithKeyAsync(string adminKey, Action<WebApplicationBuilder>? configure, params string[] extraArgs)
     {
         var port = Net.FreePort();
         var url = $"http://127.0.0.1:{port}";
-        var adminKey = ApiKeys.NewKey();
         string[] args =
         [
             "--urls", url,
