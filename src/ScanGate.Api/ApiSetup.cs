@@ -24,6 +24,7 @@ public static class ApiSetup
         var maxBody = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxRequestBodyBytes ?? new ApiOptions().MaxRequestBodyBytes;
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);
         services.AddProblemDetails();
+        services.AddExceptionHandler<TransientClusterErrors>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

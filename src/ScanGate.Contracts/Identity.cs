@@ -156,7 +156,7 @@ public interface IOrganizationGrain : IGrainWithStringKey
 }
 
 /// <summary>A command's answer with a value, or why it was refused.</summary>
-[GenerateSerializer, Alias("scangate.command-result-of.v1")]
+[GenerateSerializer, Alias("scangate.command-result-of.v1`1")]
 public sealed record CommandResult<T>
 {
     [Id(0)] public CommandError Error { get; init; }

@@ -82,7 +82,7 @@ public sealed record ScanListQuery
     [Id(7)] public int Limit { get; init; } = 50;
 }
 
-[GenerateSerializer, Alias("scangate.page-of.v1")]
+[GenerateSerializer, Alias("scangate.page-of.v1`1")]
 public sealed record Page<T>(
     [property: Id(0)] IReadOnlyList<T> Items,
     [property: Id(1)] string? NextCursor);

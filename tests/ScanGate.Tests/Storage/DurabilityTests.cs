@@ -63,3 +63,55 @@ public sealed class DurabilityTests
     private static string Normalise(string json) =>
         System.Text.RegularExpressions.Regex.Replace(json, "\"last_used_at\":(null|\"[^\"]*\")", "\"last_used_at\":_");
 }
+
+/// <summary>Two silos of one cluster, membership on PostgreSQL: what one starts the other serves.</summary>
+public sealed class ClusterMembershipTests
+{
+    [Fact]
+    public async Task Two_silos_sharing_postgres_form_one_cluster()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        var adminKey = ApiKeys.NewKey();
+        var clusterId = "pg-" + Guid.NewGuid().ToString("N")[..8];
+        string[] Args() =>
+        [
+            "--ScanGate:Storage:Provider", "postgres", "--ConnectionStrings:Postgres", db.ConnectionString,
+            "--ScanGate:Orleans:Clustering", "postgres", "--ScanGate:Orleans:ClusterId", clusterId,
+        ];
+        await using var a = await ApiHost.StartWithKeyAsync(adminKey, null, Args());
+        await using var b = await ApiHost.StartWithKeyAsync(adminKey, null, Args());
+
+        await using (var cmd = db.DataSource.CreateCommand($"SELECT count(*) FROM orleans_membership WHERE deploymentid = '{clusterId}' AND status = 3"))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((long)(await cmd.ExecuteScalarAsync())! < 2 && DateTime.UtcNow < deadline) await Task.Delay(250);
+            Assert.Equal(2L, await cmd.ExecuteScalarAsync());
+        }
+
+        // Right after a silo joins, a call may meet the cluster still settling: that is a 503 with
+        // Retry-After, which a CI client retries, as this test does.
+        string? id = null;
+        for (var attempt = 0; id is null; attempt++)
+        {
+            using var response = await a.Http.PostAsync("/api/v1/scans", JsonContent.Create(new { scan_type = "security_headers", target = new Uri(a.BaseAddress, "/healthz").ToString() }));
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
+            {
+                Assert.NotNull(response.Headers.RetryAfter);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                continue;
+            }
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted,
+                $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{string.Join("\n", a.Logs.Lines.Where(l => l.Contains("unhandled exception")).Take(1))}");
+            id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        }
+        var until = DateTime.UtcNow.AddMinutes(1);
+        JsonElement seenFromB;
+        do
+        {
+            await Task.Delay(200);
+            seenFromB = await b.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}");
+        } while (seenFromB.GetProperty("status").GetString() != "completed" && DateTime.UtcNow < until);
+        Assert.Equal("completed", seenFromB.GetProperty("status").GetString());
+        Assert.True((await b.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}/results")).GetProperty("findings_count").GetInt32() > 0);
+    }
+}
