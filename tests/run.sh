@@ -62,14 +62,14 @@ set +e
 dotnet test "$root_dir/ScanGate.sln" --logger "console;verbosity=normal" --logger trx --results-directory "$results" 2>&1 | tee "$log_dir/dotnet-test.log"
 status=${PIPESTATUS[0]}
 set -e
-# Totals from the TRX files (one per test assembly); a skipped test is "notExecuted" there.
+# Totals from the TRX files (one per test assembly); a skipped test is one counted but not executed.
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters="$(grep -o '<Counters [^>]*>' "$trx")"
   get() { echo "$counters" | sed -nE "s/.* $1=\"([0-9]+)\".*/\1/p"; }
   passed=$((passed + $(get passed))); failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
-  skipped=$((skipped + $(get notExecuted)))
+  skipped=$((skipped + $(get total) - $(get executed)))
 done
 if [ "$status" != 0 ] && [ "$failed" = 0 ]; then failed=1; say "dotnet test exited $status without a failed test (a build or runner error)"; fi
 echo "$passed passed, $failed failed, $skipped skipped"
