@@ -19,8 +19,16 @@ public sealed class SiloOptions
     public string ServiceId { get; set; } = "scangate";
     /// <summary>"localhost" (one silo, the embedded default) or "postgres" (several silos sharing ConnectionStrings:Postgres).</summary>
     public string Clustering { get; set; } = "localhost";
-    /// <summary>The address other silos and clients reach this silo at, in cluster mode.</summary>
+    /// <summary>The address (or host name) other silos and clients reach this silo at, in cluster mode.</summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+    /// <summary>Bind the silo and gateway ports on every interface (in a container), not only the advertised address.</summary>
+    public bool ListenOnAnyAddress { get; set; }
+    /// <summary>"silo" (a silo co-hosting the API: the default) or "api" (an API node that reaches the silos as an Orleans client).</summary>
+    public string Role { get; set; } = "silo";
+
+    public System.Net.IPAddress ResolveAdvertisedAddress() =>
+        System.Net.IPAddress.TryParse(AdvertisedAddress, out var ip) ? ip
+        : System.Net.Dns.GetHostAddresses(AdvertisedAddress).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
 }
 
 /// <summary>Composes the embedded deployment: one silo, the REST API, the runtime and the stores.</summary>
@@ -34,12 +42,25 @@ public static class ScanGateHost
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+        if (siloOptions.Role.Equals("api", StringComparison.OrdinalIgnoreCase))
+        {
+            // An API node: no grains here; it finds the silos' gateways in the membership table.
+            builder.UseOrleansClient(client =>
+            {
+                client.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
+                client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
+                client.AddMemoryStreams(ScanStreams.Provider);
+            });
+            builder.Services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
+            builder.Services.AddScanGateApi(builder.Configuration);
+            return builder;
+        }
         builder.UseOrleans(silo =>
         {
             if (siloOptions.Clustering.Equals("postgres", StringComparison.OrdinalIgnoreCase))
             {
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
-                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(siloOptions.AdvertisedAddress), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: false);
+                silo.ConfigureEndpoints(siloOptions.ResolveAdvertisedAddress(), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
                 silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
             }
             else silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);

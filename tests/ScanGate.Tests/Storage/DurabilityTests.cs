@@ -115,3 +115,33 @@ public sealed class ClusterMembershipTests
         Assert.True((await b.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}/results")).GetProperty("findings_count").GetInt32() > 0);
     }
 }
+
+/// <summary>An API node that is only an Orleans client in front of a silo, both on PostgreSQL.</summary>
+public sealed class ApiNodeTests
+{
+    [Fact]
+    public async Task An_api_node_reaches_the_silos_as_a_client_for_rest_and_events()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        var adminKey = ApiKeys.NewKey();
+        var clusterId = "api-" + Guid.NewGuid().ToString("N")[..8];
+        string[] common = ["--ConnectionStrings:Postgres", db.ConnectionString, "--ScanGate:Orleans:ClusterId", clusterId];
+        await using var silo = await ApiHost.StartWithKeyAsync(adminKey, null,
+            [.. common, "--ScanGate:Storage:Provider", "postgres", "--ScanGate:Orleans:Clustering", "postgres"]);
+        await using var api = await ApiHost.StartWithKeyAsync(adminKey, null, [.. common, "--ScanGate:Orleans:Role", "api"]);
+
+        var target = new Uri(silo.BaseAddress, "/healthz").ToString();
+        using var created = await api.Http.PostAsync("/api/v1/scans", JsonContent.Create(new { scan_type = "security_headers", target }));
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        using var events = await api.Http.GetAsync($"/api/v1/scans/{id}/events", HttpCompletionOption.ResponseHeadersRead);
+        var messages = new List<SseMessage>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await foreach (var m in SseReader.ReadAsync(await events.Content.ReadAsStreamAsync(cts.Token), cts.Token)) messages.Add(m);
+        Assert.Equal("snapshot", messages[0].Event);
+        Assert.Equal("finished", messages[^1].Event);
+        Assert.Equal("completed", (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}")).GetProperty("status").GetString());
+        Assert.Equal("completed", (await silo.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}")).GetProperty("status").GetString());
+    }
+}
