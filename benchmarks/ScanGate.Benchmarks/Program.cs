@@ -12,7 +12,13 @@ using ScanGate.Silo;
 // Benchmarks, each printing its figure:
 //   overhead [pairs]   orchestration overhead against a bare `docker run` (needs the Docker engine)
 //   auth [seconds]     authenticated GET /api/v1/scans/{id} against GET /healthz, load from wrk
+//   state [writes]     grain-state write latency on PostgreSQL (SCANGATE_BENCH_POSTGRES names the server)
 var mode = args.Length > 0 ? args[0] : "overhead";
+if (mode == "state")
+{
+    await StateWriteLatency.RunAsync(args.Length > 1 && int.TryParse(args[1], out var writes) ? writes : 2000);
+    return;
+}
 if (mode == "auth")
 {
     await AuthThroughput.RunAsync(args.Length > 1 && int.TryParse(args[1], out var secs) ? secs : 15);
