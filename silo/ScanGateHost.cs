@@ -101,6 +101,9 @@ public static class ScanGateHost
         services.AddScanGateStores(configuration);
         services.AddSingleton<OrphanContainerReaper>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<OrphanContainerReaper>());
+        services.Configure<CallbackOptions>(configuration.GetSection(CallbackOptions.Section));
+        services.AddHttpClient("callbacks", c => c.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(sp => CallbackSigning.Handler(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<CallbackOptions>>().Value));
         services.AddHttpClient("scanner", c => c.Timeout = TimeSpan.FromSeconds(30))
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
         return silo;

@@ -8,4 +8,6 @@ public sealed class ApiOptions
     public int SseHeartbeatSeconds { get; set; } = 15;
     /// <summary>Larger request bodies are refused with 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary>Accept http:// and private-address callback URLs (on-prem, tests); keep it in step with ScanGate:Callbacks:AllowPrivateAddresses.</summary>
+    public bool AllowPrivateCallbacks { get; set; }
 }

@@ -22,6 +22,10 @@ public static class OrgEndpoints
         orgs.MapPost("/{orgId}/members", AddMember).RequireScope(Scopes.KeysManage);
         orgs.MapPatch("/{orgId}/members/{memberId}", UpdateMember).RequireScope(Scopes.KeysManage);
         orgs.MapDelete("/{orgId}/members/{memberId}", RemoveMember).RequireScope(Scopes.KeysManage);
+        orgs.MapGet("/{orgId}/callback-secret", async (string orgId, HttpContext http, IGrainFactory grains) =>
+            http.Caller().SeesOrg(orgId) && await grains.GetGrain<IOrganizationGrain>(orgId).Get() is not null
+                ? TypedResults.Ok(new { secret = await grains.GetGrain<IOrganizationGrain>(orgId).CallbackSecret(), header = "X-ScanGate-Signature", algorithm = "hmac-sha256" })
+                : Problems.NotFound($"no organisation '{orgId}'")).RequireScope(Scopes.KeysManage);
         return api;
     }
 

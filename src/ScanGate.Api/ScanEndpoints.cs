@@ -44,14 +44,14 @@ public static partial class ScanEndpoints
                 s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container")).ToList()))
         .ToList();
 
-    private static async Task<IResult> CreateScan(HttpContext http, ScanCatalog catalog, IGrainFactory grains)
+    private static async Task<IResult> CreateScan(HttpContext http, ScanCatalog catalog, IGrainFactory grains, IOptions<ApiOptions> apiOptions)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request);
         if (error is not null) return error;
         var caller = http.Caller();
         ScanRequest request;
         bool failOnGiven;
-        try { request = ScanRequestParser.Parse(body, catalog, caller.OrgId, out failOnGiven); }
+        try { request = ScanRequestParser.Parse(body, catalog, caller.OrgId, apiOptions.Value.AllowPrivateCallbacks, out failOnGiven); }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
 
         Project project;

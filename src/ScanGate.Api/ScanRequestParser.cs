@@ -16,14 +16,17 @@ public sealed class RequestValidationException(string field, string detail) : Ex
 public static partial class ScanRequestParser
 {
     private static readonly HashSet<string> KnownFields =
-        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context", "project"];
+        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context", "project", "callback_url"];
     public const int MaxPipelineContextBytes = 16 * 1024;
 
     public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId) => Parse(body, catalog, orgId, out _);
 
+    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId, out bool failOnGiven) =>
+        Parse(body, catalog, orgId, allowPrivateCallbacks: false, out failOnGiven);
+
     /// <summary>Parses and validates; <paramref name="failOnGiven"/> tells whether the request chose its own
     /// gate threshold (otherwise the project's default applies).</summary>
-    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId, out bool failOnGiven)
+    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId, bool allowPrivateCallbacks, out bool failOnGiven)
     {
         if (body.ValueKind != JsonValueKind.Object)
             throw new RequestValidationException("body", "the request body must be a JSON object");
@@ -83,11 +86,41 @@ public static partial class ScanRequestParser
         if (project is not null && !ProjectKeys.IsValid(project))
             throw new RequestValidationException("project", ProjectKeys.Rule);
 
+        var callback = OptionalString(body, "callback_url");
+        if (callback is not null) callback = CallbackUrl(callback, allowPrivateCallbacks);
+
         return new ScanRequest
         {
             ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, FailOnSeverity = failOn,
-            Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project,
+            Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project, CallbackUrl = callback,
         };
+    }
+
+    /// <summary>An https URL of a public host (http and private hosts only where the deployment allows them).
+    /// Names are checked again, on the address actually connected to, at delivery.</summary>
+    private static string CallbackUrl(string raw, bool allowPrivate)
+    {
+        if (raw.Length > 2048 || !Uri.TryCreate(raw, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || string.IsNullOrEmpty(uri.Host))
+            throw new RequestValidationException("callback_url", "callback_url must be an absolute https:// URL");
+        if (uri.Scheme == "http" && !allowPrivate)
+            throw new RequestValidationException("callback_url", "callback_url must use https");
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+            throw new RequestValidationException("callback_url", "callback_url must not contain credentials");
+        if (!allowPrivate && (uri.IsLoopback || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && !IsPublicAddress(ip))))
+            throw new RequestValidationException("callback_url", "callback_url must name a public address, not a loopback or private one");
+        return uri.AbsoluteUri;
+    }
+
+    private static bool IsPublicAddress(System.Net.IPAddress ip)
+    {
+        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        if (System.Net.IPAddress.IsLoopback(ip)) return false;
+        if (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            return !(ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || ip.IsIPv6UniqueLocal || ip.IsIPv6Multicast || ip.Equals(System.Net.IPAddress.IPv6Any));
+        var b = ip.GetAddressBytes();
+        return !(b[0] is 0 or 10 or 127 || b[0] >= 224 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] is >= 64 and <= 127));
     }
 
     private static string KindWords(TargetKind kind) => kind switch

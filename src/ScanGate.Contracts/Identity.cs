@@ -153,6 +153,8 @@ public interface IOrganizationGrain : IGrainWithStringKey
     [Alias("add-project")] Task AddProject(string projectKey);
     [Alias("remove-project")] Task RemoveProject(string projectKey);
     [Alias("projects"), ReadOnly] Task<IReadOnlyList<string>> Projects();
+    /// <summary>The key this organisation's scan callbacks are signed with (HMAC-SHA256), made on first use.</summary>
+    [Alias("callback-secret")] Task<string> CallbackSecret();
 }
 
 /// <summary>A command's answer with a value, or why it was refused.</summary>

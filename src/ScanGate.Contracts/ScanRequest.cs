@@ -18,6 +18,8 @@ public sealed record ScanRequest
     [Id(8)] public string? ProjectKey { get; init; }
     /// <summary>The member who triggered the scan.</summary>
     [Id(9)] public string? TriggeredBy { get; init; }
+    /// <summary>Where to POST the signed verdict when the scan ends.</summary>
+    [Id(10)] public string? CallbackUrl { get; init; }
 }
 
 /// <summary>What one scanner run is asked to do.</summary>

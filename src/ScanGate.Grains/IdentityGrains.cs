@@ -126,6 +126,7 @@ public sealed class OrganizationState
     [Id(2)] public Dictionary<string, string> Keys { get; set; } = new(StringComparer.Ordinal);
     [Id(3)] public Dictionary<string, string> KeyMembers { get; set; } = new(StringComparer.Ordinal);
     [Id(4)] public SortedSet<string> Projects { get; set; } = new(StringComparer.Ordinal);
+    [Id(5)] public string? CallbackSecret { get; set; }
 }
 
 public sealed class OrganizationGrain(
@@ -225,6 +226,16 @@ public sealed class OrganizationGrain(
     }
 
     public Task<IReadOnlyList<string>> Projects() => Task.FromResult<IReadOnlyList<string>>(S.Projects.ToList());
+
+    public async Task<string> CallbackSecret()
+    {
+        if (S.CallbackSecret is null)
+        {
+            S.CallbackSecret = "whsec_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            await store.WriteStateAsync();
+        }
+        return S.CallbackSecret;
+    }
 
     private string Month() => clock.UtcNow.ToString("yyyy-MM");
     private Organization RollMonth(Organization org) => org.Month == Month() ? org : org with { Month = Month(), ScansThisMonth = 0 };

@@ -26,6 +26,17 @@ public sealed class ScanState
     /// <summary>Stopped or Cancelled once a stop or cancel is under way; the scan ends in that status.</summary>
     [Id(11)] public ScanStatus? Ending { get; set; }
     [Id(12)] public long Sequence { get; set; }
+    [Id(13)] public CallbackState? Callback { get; set; }
+}
+
+[GenerateSerializer, Alias("scangate.callback-state.v1")]
+public sealed class CallbackState
+{
+    [Id(0)] public int Attempts { get; set; }
+    [Id(1)] public bool Delivered { get; set; }
+    [Id(2)] public bool GaveUp { get; set; }
+    [Id(3)] public string? LastError { get; set; }
+    [Id(4)] public DateTimeOffset FirstAttemptAt { get; set; }
 }
 
 /// <summary>
@@ -33,14 +44,18 @@ public sealed class ScanState
 /// Every event it publishes carries the next sequence number, so SSE clients can resume.
 /// </summary>
 public sealed class ScanGrain(
+    IHttpClientFactory httpClients,
+    Microsoft.Extensions.Options.IOptions<CallbackOptions> callbackOptions,
     [PersistentState("scan", "state")] IPersistentState<ScanState> store,
     ScanCatalog catalog,
     IContainerRuntime runtime,
     IFindingStore findings,
     IScanIndex index,
     ScanSnapshotMirror mirror,
-    ILogger<ScanGrain> logger) : Grain, IScanGrain
+    ILogger<ScanGrain> logger) : Grain, IScanGrain, IRemindable
 {
+    private const string CallbackReminder = "callback";
+    private Task? _delivery;
     private const int EventBufferSize = 2000;
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
     private readonly LinkedList<ScanEvent> _recent = new();
@@ -269,8 +284,98 @@ public sealed class ScanGrain(
         await Admission.Release(ScanId);
         _keepAlive?.Dispose();
         _keepAlive = null;
+        if (S.Request.CallbackUrl is not null)
+        {
+            S.Callback = new CallbackState { FirstAttemptAt = DateTimeOffset.UtcNow };
+            await store.WriteStateAsync();
+            // The reminder brings delivery back if this activation is lost before the receiver acknowledges.
+            await this.RegisterOrUpdateReminder(CallbackReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            StartDelivery();
+        }
         logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), passed ? "passed" : "failed");
     }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != CallbackReminder) return;
+        if (S.Callback is not { Delivered: false, GaveUp: false })
+        {
+            await this.UnregisterReminder(await this.GetReminder(CallbackReminder));
+            return;
+        }
+        StartDelivery();
+    }
+
+    private void StartDelivery()
+    {
+        if (_delivery is { IsCompleted: false }) return;
+        _delivery = Task.Factory.StartNew(DeliverCallbackAsync, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
+    }
+
+    /// <summary>POSTs the verdict, signed with the organisation's secret, until the receiver answers 2xx, the
+    /// attempts run out, or the delivery expires. Retries back off exponentially.</summary>
+    private async Task DeliverCallbackAsync()
+    {
+        var options = callbackOptions.Value;
+        var secret = await GrainFactory.GetGrain<IOrganizationGrain>(S.Request!.OrgId).CallbackSecret();
+        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(CallbackBody(), CallbackJson);
+        var http = httpClients.CreateClient("callbacks");
+        while (S.Callback is { Delivered: false, GaveUp: false } cb)
+        {
+            if (cb.Attempts >= options.MaxAttempts || DateTimeOffset.UtcNow - cb.FirstAttemptAt > TimeSpan.FromHours(options.ExpireAfterHours))
+            {
+                cb.GaveUp = true;
+                logger.LogWarning("Scan {ScanId}: callback not acknowledged after {Attempts} attempts ({Error}); giving up", ScanId, cb.Attempts, cb.LastError);
+                break;
+            }
+            cb.Attempts++;
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, S.Request.CallbackUrl) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                request.Headers.Add(CallbackSigning.SignatureHeader, CallbackSigning.Sign(secret, body));
+                request.Headers.Add("X-ScanGate-Event", "scan.finished");
+                request.Headers.Add("X-ScanGate-Delivery", $"{ScanId}:{cb.Attempts}");
+                using var response = await http.SendAsync(request);
+                if (response.IsSuccessStatusCode) cb.Delivered = true;
+                else cb.LastError = $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                cb.LastError = ex.Message;
+            }
+            await store.WriteStateAsync();
+            if (cb.Delivered) break;
+            var delay = TimeSpan.FromSeconds(Math.Min(3600, options.FirstRetrySeconds * Math.Pow(2, cb.Attempts - 1)));
+            this.DelayDeactivation(delay + TimeSpan.FromMinutes(1));
+            await Task.Delay(delay);
+        }
+        await store.WriteStateAsync();
+        if (S.Callback is { } done && (done.Delivered || done.GaveUp) && await this.GetReminder(CallbackReminder) is { } reminder)
+            await this.UnregisterReminder(reminder);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions CallbackJson = new()
+    {
+        PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    private object CallbackBody() => new
+    {
+        Event = "scan.finished",
+        ScanId = ScanId,
+        Status = S.Status.Word(),
+        ScanType = S.Request!.ScanType,
+        Target = S.Request.Target,
+        Project = S.Request.ProjectKey,
+        Branch = S.Request.Branch,
+        GatePassed = S.GatePassed,
+        FailOnSeverity = S.Request.FailOnSeverity?.Word() ?? "none",
+        Counts = new { S.Counts.Critical, S.Counts.High, S.Counts.Medium, S.Counts.Low, S.Counts.Info },
+        Reasons = S.GateReasons,
+        FinishedAt = S.FinishedAt,
+        PipelineContext = S.Request.PipelineContextJson is { } ctx ? System.Text.Json.JsonDocument.Parse(ctx).RootElement : (System.Text.Json.JsonElement?)null,
+    };
 
     private CommandResult? Refuse(string verb, params ScanStatus[] allowed)
     {
