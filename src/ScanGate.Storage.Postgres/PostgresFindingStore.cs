@@ -74,38 +74,28 @@ public sealed class PostgresFindingStore(NpgsqlDataSource dataSource) : IFinding
             cursor = (rank, parts[1]);
         }
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
-        var where = new List<string>();
         var cmd = new NpgsqlCommand { Connection = conn };
-        void Add(string clause, string name, object value, NpgsqlDbType type)
-        {
-            where.Add(clause);
-            cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value });
-        }
-        if (orgId is not null) Add("org_id = @org", "org", orgId, NpgsqlDbType.Text);
-        if (query.ScanId is not null) Add("scan_id = @scan", "scan", query.ScanId, NpgsqlDbType.Text);
-        if (query.ProjectKey is not null) Add("project_key = @project", "project", query.ProjectKey, NpgsqlDbType.Text);
-        if (query.MinSeverity is { } min) Add("severity >= @min", "min", (short)min, NpgsqlDbType.Smallint);
-        if (query.Severities.Count > 0) Add("severity = ANY(@sevs)", "sevs", query.Severities.Select(s => (short)s).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Smallint);
-        if (query.Scanner is not null) Add("scanner = @scanner", "scanner", query.Scanner, NpgsqlDbType.Text);
-        if (query.Status is { } st) Add("status = @status", "status", (short)st, NpgsqlDbType.Smallint);
-        if (query.Category is not null) Add("category = @category", "category", query.Category, NpgsqlDbType.Text);
-        if (!string.IsNullOrEmpty(query.Text)) Add("strpos(lower(search_text), lower(@text)) > 0", "text", query.Text, NpgsqlDbType.Text);
-        var filter = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        var where = new SqlWhere(cmd)
+            .AddIf(orgId is not null, "org_id = @org", "org", () => orgId!, NpgsqlDbType.Text)
+            .AddIf(query.ScanId is not null, "scan_id = @scan", "scan", () => query.ScanId!, NpgsqlDbType.Text)
+            .AddIf(query.ProjectKey is not null, "project_key = @project", "project", () => query.ProjectKey!, NpgsqlDbType.Text)
+            .AddIf(query.MinSeverity is not null, "severity >= @min", "min", () => (short)query.MinSeverity!.Value, NpgsqlDbType.Smallint)
+            .AddIf(query.Severities.Count > 0, "severity = ANY(@sevs)", "sevs", () => query.Severities.Select(s => (short)s).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Smallint)
+            .AddIf(query.Scanner is not null, "scanner = @scanner", "scanner", () => query.Scanner!, NpgsqlDbType.Text)
+            .AddIf(query.Status is not null, "status = @status", "status", () => (short)query.Status!.Value, NpgsqlDbType.Smallint)
+            .AddIf(query.Category is not null, "category = @category", "category", () => query.Category!, NpgsqlDbType.Text)
+            .AddIf(!string.IsNullOrEmpty(query.Text), "strpos(lower(search_text), lower(@text)) > 0", "text", () => query.Text!, NpgsqlDbType.Text);
+        var filter = where.Sql;
 
         cmd.CommandText = $"SELECT count(*) FROM findings {filter}";
         var total = Convert.ToInt32(await cmd.ExecuteScalarAsync(cancellationToken));
 
-        var pageWhere = new List<string>(where);
         if (cursor is { } c)
-        {
-            pageWhere.Add("(severity_rank, id) > (@crank, @cid)");
-            cmd.Parameters.Add(new NpgsqlParameter("crank", NpgsqlDbType.Smallint) { Value = c.Rank });
-            cmd.Parameters.Add(new NpgsqlParameter("cid", NpgsqlDbType.Text) { Value = c.Id });
-        }
+            where.Add("(severity_rank, id) > (@crank, @cid)", ("crank", c.Rank, NpgsqlDbType.Smallint), ("cid", c.Id, NpgsqlDbType.Text));
         cmd.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.Limit + 1 });
         cmd.CommandText = $"""
             SELECT data, severity, status, status_note, status_changed_at, status_changed_by FROM findings
-            {(pageWhere.Count == 0 ? "" : "WHERE " + string.Join(" AND ", pageWhere))}
+            {where.Sql}
             ORDER BY severity_rank, id LIMIT @limit
             """;
         var items = await ReadFindingsAsync(cmd, cancellationToken);

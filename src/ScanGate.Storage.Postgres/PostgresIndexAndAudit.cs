@@ -33,24 +33,19 @@ public sealed class PostgresScanIndex(NpgsqlDataSource dataSource) : IScanIndex
     public async Task<Page<ScanSummary>> QueryAsync(ScanListQuery q, CancellationToken cancellationToken = default)
     {
         var after = Cursors.Decode(q.Cursor);
-        var where = new List<string>();
         await using var cmd = dataSource.CreateCommand();
-        void Add(string clause, string name, object value, NpgsqlDbType type)
-        {
-            where.Add(clause);
-            cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value });
-        }
-        if (q.OrgId is not null) Add("org_id = @org", "org", q.OrgId, NpgsqlDbType.Text);
-        if (q.ProjectKey is not null) Add("project_key = @project", "project", q.ProjectKey, NpgsqlDbType.Text);
-        if (q.Status is { } st) Add("status = @status", "status", (short)st, NpgsqlDbType.Smallint);
-        if (q.ScanType is not null) Add("scan_type = @type", "type", q.ScanType, NpgsqlDbType.Text);
-        if (q.Branch is not null) Add("branch = @branch", "branch", q.Branch, NpgsqlDbType.Text);
-        if (q.Since is { } since) Add("created_at >= @since", "since", since, NpgsqlDbType.TimestampTz);
-        if (after is not null) Add("id < @after", "after", after, NpgsqlDbType.Text);
+        var where = new SqlWhere(cmd)
+            .AddIf(q.OrgId is not null, "org_id = @org", "org", () => q.OrgId!, NpgsqlDbType.Text)
+            .AddIf(q.ProjectKey is not null, "project_key = @project", "project", () => q.ProjectKey!, NpgsqlDbType.Text)
+            .AddIf(q.Status is not null, "status = @status", "status", () => (short)q.Status!.Value, NpgsqlDbType.Smallint)
+            .AddIf(q.ScanType is not null, "scan_type = @type", "type", () => q.ScanType!, NpgsqlDbType.Text)
+            .AddIf(q.Branch is not null, "branch = @branch", "branch", () => q.Branch!, NpgsqlDbType.Text)
+            .AddIf(q.Since is not null, "created_at >= @since", "since", () => q.Since!.Value, NpgsqlDbType.TimestampTz)
+            .AddIf(after is not null, "id < @after", "after", () => after!, NpgsqlDbType.Text);
         cmd.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = q.Limit + 1 });
         cmd.CommandText = $"""
             SELECT id, org_id, project_key, scan_type, target, status, branch, created_at, finished_at, gate_passed, counts FROM scans
-            {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @limit
+            {where.Sql} ORDER BY id DESC LIMIT @limit
             """;
         var list = new List<ScanSummary>();
         await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
@@ -62,8 +57,8 @@ public sealed class PostgresScanIndex(NpgsqlDataSource dataSource) : IScanIndex
                     CreatedAt = r.GetFieldValue<DateTimeOffset>(7), FinishedAt = r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8),
                     GatePassed = r.IsDBNull(9) ? null : r.GetBoolean(9), Counts = JsonSerializer.Deserialize<SeverityCounts>(r.GetString(10))!,
                 });
-        var next = list.Count > q.Limit ? Cursors.Encode(list[q.Limit - 1].Id) : null;
-        return new Page<ScanSummary>(list.Take(q.Limit).ToList(), next);
+        var (items, next) = SqlWhere.Page(list, q.Limit, s => s.Id);
+        return new Page<ScanSummary>(items, next);
     }
 }
 
@@ -91,23 +86,18 @@ public sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditStor
     public async Task<Page<AuditEntry>> QueryAsync(AuditQuery q, CancellationToken cancellationToken = default)
     {
         var after = Cursors.Decode(q.Cursor);
-        var where = new List<string>();
         await using var cmd = dataSource.CreateCommand();
-        void Add(string clause, string name, object value, NpgsqlDbType type)
-        {
-            where.Add(clause);
-            cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value });
-        }
-        if (q.OrgId is not null) Add("org_id = @org", "org", q.OrgId, NpgsqlDbType.Text);
-        if (q.Action is not null) Add("action = @action", "action", q.Action, NpgsqlDbType.Text);
-        if (q.Actor is not null) Add("actor = @actor", "actor", q.Actor, NpgsqlDbType.Text);
-        if (q.Since is { } since) Add("at >= @since", "since", since, NpgsqlDbType.TimestampTz);
-        if (q.Until is { } until) Add("at < @until", "until", until, NpgsqlDbType.TimestampTz);
-        if (after is not null) Add("id < @after", "after", after, NpgsqlDbType.Text);
+        var where = new SqlWhere(cmd)
+            .AddIf(q.OrgId is not null, "org_id = @org", "org", () => q.OrgId!, NpgsqlDbType.Text)
+            .AddIf(q.Action is not null, "action = @action", "action", () => q.Action!, NpgsqlDbType.Text)
+            .AddIf(q.Actor is not null, "actor = @actor", "actor", () => q.Actor!, NpgsqlDbType.Text)
+            .AddIf(q.Since is not null, "at >= @since", "since", () => q.Since!.Value, NpgsqlDbType.TimestampTz)
+            .AddIf(q.Until is not null, "at < @until", "until", () => q.Until!.Value, NpgsqlDbType.TimestampTz)
+            .AddIf(after is not null, "id < @after", "after", () => after!, NpgsqlDbType.Text);
         cmd.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = q.Limit + 1 });
         cmd.CommandText = $"""
             SELECT id, org_id, at, action, actor, key_id, client_ip, target, details FROM audit_log
-            {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY id DESC LIMIT @limit
+            {where.Sql} ORDER BY id DESC LIMIT @limit
             """;
         var list = new List<AuditEntry>();
         await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
@@ -119,7 +109,7 @@ public sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditStor
                     Target = r.IsDBNull(7) ? null : r.GetString(7),
                     Details = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(8))!,
                 });
-        var next = list.Count > q.Limit ? Cursors.Encode(list[q.Limit - 1].Id) : null;
-        return new Page<AuditEntry>(list.Take(q.Limit).ToList(), next);
+        var (items, next) = SqlWhere.Page(list, q.Limit, e => e.Id);
+        return new Page<AuditEntry>(items, next);
     }
 }
