@@ -5,18 +5,19 @@ using Microsoft.Extensions.Logging;
 namespace ScanGate.Api;
 
 /// <summary>
-/// A grain call that fails because the cluster is changing (a silo joining or lost, a call timing out) is
-/// the server's momentary trouble, not the client's mistake: 503 with Retry-After, never a bare 500.
+/// A grain call that fails because the cluster is changing (a silo joining or lost, a call timing out) or its
+/// database is briefly away is the server's momentary trouble, not the client's mistake: 503 with
+/// Retry-After, never a bare 500.
 /// </summary>
 public sealed class TransientClusterErrors(ILogger<TransientClusterErrors> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (Orleans.Runtime.OrleansException or TimeoutException)) return false;
+        if (exception is not (Orleans.Runtime.OrleansException or TimeoutException or System.Data.Common.DbException)) return false;
         logger.LogWarning(exception, "Transient cluster error on {Method} {Path}", context.Request.Method, context.Request.Path);
         context.Response.Headers.RetryAfter = "2";
         await Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",
-            "the cluster could not answer just now (a silo is joining or leaving); retry after 2 s");
+            "the service could not answer just now (a silo joining or leaving, or its database restarting); retry after 2 s");
         return true;
     }
 }

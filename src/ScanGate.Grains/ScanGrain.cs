@@ -52,8 +52,23 @@ public sealed class ScanGrain(
     IFindingStore findings,
     IScanIndex index,
     ScanSnapshotMirror mirror,
-    ILogger<ScanGrain> logger) : Grain, IScanGrain, IRemindable
+    ILogger<ScanGrain> logger) : Grain, IScanGrain, IRemindable, IIncomingGrainCallFilter
 {
+    /// <summary>A call that failed half-way (its state write refused, say, while the database restarts) leaves
+    /// memory ahead of storage: this activation is dropped so the caller's retry starts from what was stored.</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
+    {
+        try
+        {
+            await context.Invoke();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            this.DeactivateOnIdle();
+            throw;
+        }
+    }
+
     private const string CallbackReminder = "callback";
     private Task? _delivery;
     private const int EventBufferSize = 2000;

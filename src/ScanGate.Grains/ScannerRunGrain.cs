@@ -60,6 +60,27 @@ public sealed class ScannerRunGrain(
     private int _droppedLogLines;
 
     private RunState S => store.State;
+
+    /// <summary>The run's writes from its background work: retried with backoff for a few minutes, so a
+    /// database restart delays a run instead of losing its end.</summary>
+    private Task SaveAsync() => WithRetriesAsync("saving state", () => store.WriteStateAsync());
+
+    private async Task WithRetriesAsync(string what, Func<Task> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await work();
+                return;
+            }
+            catch (Exception ex) when (attempt < 30 && ex is not Orleans.Storage.InconsistentStateException)
+            {
+                logger.LogWarning(ex, "Run {Run}: {What} failed (attempt {Attempt}); retrying", Key, what, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, attempt)));
+            }
+        }
+    }
     private string Key => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -182,7 +203,7 @@ public sealed class ScannerRunGrain(
             Cpus = plan.Cpus,
             PidsLimit = plan.PidsLimit,
         }, CancellationToken.None);
-        await store.WriteStateAsync();
+        await SaveAsync();
         if (S.Halt != HaltKind.None) { SetHalted(); return; }
 
         var containerId = S.ContainerId;
@@ -274,9 +295,14 @@ public sealed class ScannerRunGrain(
         await foreach (var f in source)
         {
             batch.Add(f with { OrgId = spec.OrgId, ProjectKey = spec.ProjectKey });
-            if (batch.Count == FindingBatchSize) { await findings.AddAsync(S.Spec!.ScanId, batch); batch = new(FindingBatchSize); }
+            if (batch.Count == FindingBatchSize)
+            {
+                var full = batch;
+                await WithRetriesAsync("storing findings", () => findings.AddAsync(spec.ScanId, full));
+                batch = new(FindingBatchSize);
+            }
         }
-        if (batch.Count > 0) await findings.AddAsync(S.Spec!.ScanId, batch);
+        if (batch.Count > 0) await WithRetriesAsync("storing findings", () => findings.AddAsync(spec.ScanId, batch));
         foreach (var w in context.Warnings) _lines.Writer.TryWrite("scangate: " + w);
     }
 
@@ -286,12 +312,14 @@ public sealed class ScannerRunGrain(
     {
         var spec = S.Spec!;
         await ReportLinesAsync(null); // the last log lines go out while the run still reads as under way
-        if (S.Status == RunStatus.Cancelled) await findings.DeleteScannerAsync(spec.ScanId, spec.Scanner);
-        S.Counts = S.Status == RunStatus.Cancelled ? new SeverityCounts() : await CountForScannerAsync(spec);
+        if (S.Status == RunStatus.Cancelled) await WithRetriesAsync("discarding findings", () => findings.DeleteScannerAsync(spec.ScanId, spec.Scanner));
+        var counts = new SeverityCounts();
+        if (S.Status != RunStatus.Cancelled) await WithRetriesAsync("counting findings", async () => counts = await CountForScannerAsync(spec));
+        S.Counts = counts;
         S.Phase = RunPhase.Done;
         S.FinishedAt = DateTimeOffset.UtcNow;
         if (S.Status == RunStatus.Completed) S.Percent = 100;
-        await store.WriteStateAsync();
+        await SaveAsync();
         await ReportFinishedAsync();
     }
 
@@ -319,10 +347,10 @@ public sealed class ScannerRunGrain(
             {
                 await scan.OnRunFinished(outcome);
                 S.Reported = true;
-                await store.WriteStateAsync();
+                await SaveAsync();
                 return;
             }
-            catch (Exception ex) when (attempt < 10)
+            catch (Exception ex) when (attempt < 30)
             {
                 logger.LogWarning(ex, "Run {Run}: reporting the outcome failed (attempt {Attempt}); retrying", Key, attempt);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, attempt * 2)));
@@ -353,7 +381,7 @@ public sealed class ScannerRunGrain(
         S.Phase = phase;
         S.Percent = null;
         if (!S.PauseRequested || phase != RunPhase.Running) S.Status = status;
-        await store.WriteStateAsync();
+        await SaveAsync();
         ReportProgress(message, []);
     }
 

@@ -145,3 +145,73 @@ public sealed class ApiNodeTests
         Assert.Equal("completed", (await silo.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}")).GetProperty("status").GetString());
     }
 }
+
+/// <summary>PostgreSQL restarted while scans run: calls may answer 503 for a moment, no scan is lost.</summary>
+public sealed class DatabaseRestartTests
+{
+    [Fact]
+    public async Task Restarting_postgres_during_scans_loses_no_scan()
+    {
+        await using var db = await PostgresDatabase.CreateAsync();
+        await using var tls = await WeakTlsServer.StartAsync();
+        await using var host = await ApiHost.StartAsync("--ScanGate:Storage:Provider", "postgres", "--ConnectionStrings:Postgres", db.ConnectionString);
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+            ids.Add((await ApiHost.PostJsonAsync(host.Http, "/api/v1/scans", new { scan_type = "ssl_security", target = $"127.0.0.1:{tls.Port}", scan_profile = "quick" }))
+                .GetProperty("id").GetString()!);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var phases = new List<string?>();
+            foreach (var id in ids)
+                phases.Add((await host.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}")).GetProperty("scanners")[0].GetProperty("phase").GetString());
+            if (phases.All(p => p is "running" or "parsing" or "done")) break;
+            Assert.True(DateTime.UtcNow < deadline, string.Join(",", phases));
+            await Task.Delay(200);
+        }
+
+        var (version, cluster) = await LocalCluster();
+        var restart = Proc.RunAsync("pg_ctlcluster", version, cluster, "restart");
+        var statuses = new List<HttpStatusCode>();
+        while (!restart.IsCompleted)
+        {
+            foreach (var id in ids)
+            {
+                using var r = await host.Http.GetAsync($"/api/v1/scans/{id}/results");
+                statuses.Add(r.StatusCode);
+            }
+            await Task.Delay(100);
+        }
+        var (code, _, error) = await restart;
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain(HttpStatusCode.InternalServerError, statuses);
+
+        foreach (var id in ids)
+        {
+            JsonElement scan;
+            var until = DateTime.UtcNow.AddMinutes(4);
+            do
+            {
+                await Task.Delay(500);
+                using var r = await host.Http.GetAsync($"/api/v1/scans/{id}");
+                Assert.NotEqual(HttpStatusCode.InternalServerError, r.StatusCode);
+                scan = r.IsSuccessStatusCode ? await r.Content.ReadFromJsonAsync<JsonElement>() : default;
+            } while ((scan.ValueKind != JsonValueKind.Object || scan.GetProperty("status").GetString() is "queued" or "running") && DateTime.UtcNow < until);
+            Assert.Equal("completed", scan.GetProperty("status").GetString());
+            var findings = await host.Http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}/findings?limit=500");
+            Assert.Contains(findings.GetProperty("items").EnumerateArray(), f => f.GetProperty("rule_id").GetString() == "cert_chain_of_trust");
+        }
+        db.DataSource.Clear(); // the test's own pooled connections died with the restart
+        await using var count = db.DataSource.CreateCommand("SELECT count(DISTINCT scan_id) FROM findings WHERE scan_id = ANY(@ids)");
+        count.Parameters.AddWithValue("ids", ids.ToArray());
+        Assert.Equal(3L, await count.ExecuteScalarAsync());
+    }
+
+    /// <summary>The local PostgreSQL cluster the tests use (Debian's pg_lsclusters).</summary>
+    private static async Task<(string Version, string Cluster)> LocalCluster()
+    {
+        var listing = await Proc.RunCheckedAsync("pg_lsclusters", "-h");
+        var fields = listing.Split('\n', StringSplitOptions.RemoveEmptyEntries)[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return (fields[0], fields[1]);
+    }
+}
