@@ -21,6 +21,8 @@ public static class ApiSetup
     {
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.Configure<TargetPolicyOptions>(configuration.GetSection(TargetPolicyOptions.Section));
+        services.AddSingleton<TargetPolicy>();
         var maxBody = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxRequestBodyBytes ?? new ApiOptions().MaxRequestBodyBytes;
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);
         services.AddProblemDetails();

@@ -44,7 +44,7 @@ public static partial class ScanEndpoints
                 s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container")).ToList()))
         .ToList();
 
-    private static async Task<IResult> CreateScan(HttpContext http, ScanCatalog catalog, IGrainFactory grains, IOptions<ApiOptions> apiOptions)
+    private static async Task<IResult> CreateScan(HttpContext http, ScanCatalog catalog, IGrainFactory grains, IOptions<ApiOptions> apiOptions, TargetPolicy targets)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request);
         if (error is not null) return error;
@@ -53,6 +53,8 @@ public static partial class ScanEndpoints
         bool failOnGiven;
         try { request = ScanRequestParser.Parse(body, catalog, caller.OrgId, apiOptions.Value.AllowPrivateCallbacks, out failOnGiven); }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
+        if (await targets.RefusalAsync(catalog.FindType(request.ScanType)!.TargetKind, request.Target, http.RequestAborted) is { } refusal)
+            return Problems.BadRequest("target", refusal);
 
         Project project;
         if (request.ProjectKey is { } key)

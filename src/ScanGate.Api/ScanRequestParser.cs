@@ -107,20 +107,9 @@ public static partial class ScanRequestParser
         if (!string.IsNullOrEmpty(uri.UserInfo))
             throw new RequestValidationException("callback_url", "callback_url must not contain credentials");
         if (!allowPrivate && (uri.IsLoopback || uri.Host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
-            || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && !IsPublicAddress(ip))))
+            || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && !NetworkAddresses.IsPublic(ip))))
             throw new RequestValidationException("callback_url", "callback_url must name a public address, not a loopback or private one");
         return uri.AbsoluteUri;
-    }
-
-    private static bool IsPublicAddress(System.Net.IPAddress ip)
-    {
-        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        if (System.Net.IPAddress.IsLoopback(ip)) return false;
-        if (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-            return !(ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || ip.IsIPv6UniqueLocal || ip.IsIPv6Multicast || ip.Equals(System.Net.IPAddress.IPv6Any));
-        var b = ip.GetAddressBytes();
-        return !(b[0] is 0 or 10 or 127 || b[0] >= 224 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] is >= 64 and <= 127));
     }
 
     private static string KindWords(TargetKind kind) => kind switch

@@ -27,19 +27,7 @@ public static class CallbackSigning
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     /// <summary>Whether an address is one a callback may reach when private addresses are not allowed.</summary>
-    public static bool IsPublic(IPAddress ip)
-    {
-        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        if (IPAddress.IsLoopback(ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any) || ip.Equals(IPAddress.Broadcast)) return false;
-        if (ip.AddressFamily == AddressFamily.InterNetworkV6)
-            return !(ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || ip.IsIPv6UniqueLocal || ip.IsIPv6Multicast);
-        var b = ip.GetAddressBytes();
-        return !(b[0] == 10 || b[0] == 0 || b[0] >= 224
-            || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-            || (b[0] == 192 && b[1] == 168)
-            || (b[0] == 169 && b[1] == 254)
-            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127));
-    }
+    public static bool IsPublic(IPAddress ip) => ScanGate.Scanners.NetworkAddresses.IsPublic(ip);
 
     /// <summary>The handler for callback requests: it checks the address actually connected to, so a name that
     /// resolves to a private address (or changes to one) is refused at connect time.</summary>
