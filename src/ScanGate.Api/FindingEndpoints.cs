@@ -68,10 +68,9 @@ public static class FindingEndpoints
         return (query, null);
     }
 
-    private const string StatusRule = "status must be one of open, in_progress, resolved, false_positive, accepted_risk";
+    private static readonly string StatusRule = $"status must be one of {StatusWords.Words<FindingStatus>()}";
 
-    private static FindingStatus? ParseStatus(string word) =>
-        Enum.GetValues<FindingStatus>().Where(s => s.Word() == word).Select(s => (FindingStatus?)s).FirstOrDefault();
+    private static FindingStatus? ParseStatus(string word) => StatusWords.ParseWord<FindingStatus>(word);
 
     internal static async Task<IResult> ListScanFindings(string id, HttpContext http, IGrainFactory grains)
     {

@@ -58,10 +58,7 @@ public static class RequestBody
     {
         var word = String(body, name, 50);
         if (word is null) return null;
-        var match = System.Enum.GetValues<T>().Where(v => v.Word() == word).ToList();
-        return match.Count == 1 ? match[0]
-            : throw new RequestValidationException(name, $"{name} must be one of {string.Join(", ", System.Enum.GetValues<T>().Select(v => v.Word()))}");
+        return ScanGate.Contracts.StatusWords.ParseWord<T>(word)
+            ?? throw new RequestValidationException(name, $"{name} must be one of {ScanGate.Contracts.StatusWords.Words<T>()}");
     }
-
-    private static string Word<T>(this T value) where T : struct, System.Enum => ScanGate.Contracts.StatusWords.Word(value);
 }

@@ -93,13 +93,9 @@ public static partial class ScanEndpoints
         string? branch, DateTimeOffset? since, string? cursor, int? limit)
     {
         if (limit is < 1 or > 200) return Problems.BadRequest("limit", "limit must be between 1 and 200");
-        ScanStatus? statusFilter = null;
-        if (status is not null)
-        {
-            if (Enum.GetValues<ScanStatus>().FirstOrDefault(s => s.Word() == status) is var match && match.Word() != status)
-                return Problems.BadRequest("status", $"status must be one of {string.Join(", ", Enum.GetValues<ScanStatus>().Select(s => s.Word()))}");
-            statusFilter = match;
-        }
+        var statusFilter = StatusWords.ParseWord<ScanStatus>(status);
+        if (status is not null && statusFilter is null)
+            return Problems.BadRequest("status", $"status must be one of {StatusWords.Words<ScanStatus>()}");
         if (cursor is not null && !CursorText().IsMatch(cursor)) return Problems.BadRequest("cursor", "cursor is not one this API issued");
         try
         {

@@ -37,6 +37,12 @@ public static class StatusWords
     public static string Word<T>(this T value) where T : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
+    /// <summary>The value whose API word is <paramref name="word"/>, if any.</summary>
+    public static T? ParseWord<T>(string? word) where T : struct, Enum =>
+        word is null ? null : Enum.GetValues<T>().Where(v => v.Word() == word).Select(v => (T?)v).FirstOrDefault();
+
+    public static string Words<T>() where T : struct, Enum => string.Join(", ", Enum.GetValues<T>().Select(v => v.Word()));
+
     public static bool TryParseSeverity(string? word, out Severity severity)
     {
         severity = default;

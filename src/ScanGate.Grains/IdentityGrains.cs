@@ -54,7 +54,7 @@ public sealed class ApiKeyGrain(
             role = current;
         }
 
-        _limiter ??= NewLimiter(r.RateLimitPerMinute);
+        _limiter ??= RateLimits.PerMinute(r.RateLimitPerMinute);
         using var lease = _limiter.AttemptAcquire();
         if (!lease.IsAcquired)
         {
@@ -89,17 +89,6 @@ public sealed class ApiKeyGrain(
             await store.WriteStateAsync();
         }
     }
-
-    /// <summary>The per-minute limit as a token bucket: a burst of the whole minute's allowance, refilled a
-    /// sixth every ten seconds, so a client that is over it learns when to come back.</summary>
-    private static TokenBucketRateLimiter NewLimiter(int perMinute) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = perMinute,
-        TokensPerPeriod = Math.Max(1, perMinute / 6),
-        ReplenishmentPeriod = TimeSpan.FromSeconds(perMinute >= 6 ? 10 : 60.0 / perMinute),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    });
 
     public async Task<bool> Revoke()
     {

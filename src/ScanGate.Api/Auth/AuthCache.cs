@@ -36,7 +36,7 @@ public sealed class AuthCache(IOptions<AuthOptions> options, Clock clock)
         if (!Enabled || result.Caller is null) return;
         _entries[keyHash] = new Entry(result.Caller, clock.UtcNow.AddSeconds(options.Value.CacheSeconds), result.ExpiresAt);
         if (!_limiters.TryGetValue(keyHash, out var l) || l.PerMinute != result.RateLimitPerMinute)
-            _limiters[keyHash] = new Limiter(result.RateLimitPerMinute, NewBucket(result.RateLimitPerMinute));
+            _limiters[keyHash] = new Limiter(result.RateLimitPerMinute, RateLimits.PerMinute(result.RateLimitPerMinute));
     }
 
     /// <summary>Takes one request from the key's bucket; the seconds to wait when it is empty.</summary>
@@ -64,15 +64,4 @@ public sealed class AuthCache(IOptions<AuthOptions> options, Clock clock)
         foreach (var (hash, e) in _entries)
             if (e.Caller.OrgId == orgId && e.Caller.MemberId == memberId) _entries.TryRemove(hash, out _);
     }
-
-    /// <summary>The per-minute limit as a token bucket: a burst of the minute's allowance, refilled a sixth
-    /// every ten seconds, so a client over it learns when to come back.</summary>
-    public static TokenBucketRateLimiter NewBucket(int perMinute) => new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = perMinute,
-        TokensPerPeriod = Math.Max(1, perMinute / 6),
-        ReplenishmentPeriod = TimeSpan.FromSeconds(perMinute >= 6 ? 10 : 60.0 / perMinute),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    });
 }
