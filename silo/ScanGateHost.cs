@@ -2,6 +2,7 @@ using Orleans.Configuration;
 using ScanGate.Api;
 using ScanGate.Contracts;
 using ScanGate.Grains;
+using ScanGate.Grains.Placement;
 using ScanGate.Runtime;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
@@ -62,6 +63,8 @@ public static class ScanGateHost
                 silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
                 silo.ConfigureEndpoints(siloOptions.ResolveAdvertisedAddress(), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
                 silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
+                // How fast a dead silo is noticed (probe timeout, missed probes, votes): Orleans' defaults unless set.
+                silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
             }
             else silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
             silo.AddScanGateSilo(builder.Configuration);
@@ -89,9 +92,24 @@ public static class ScanGateHost
             silo.UseInMemoryReminderService();
         }
         silo.AddMemoryStreams(ScanStreams.Provider);
+        // A strongly consistent grain directory: when a silo dies, the activations on the others stay registered,
+        // so a run is never activated twice (the default directory loses the dead silo's share of entries).
+#pragma warning disable ORLEANSEXP003
+        silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
 
         var services = silo.Services;
         services.Configure<ScannerRunOptions>(configuration.GetSection(ScannerRunOptions.Section));
+        // Runs spread by free container slots; a run's watchdog reminder may tick faster than Orleans' 1-minute floor.
+        services.Configure<ContainerSlotOptions>(configuration.GetSection(ContainerSlotOptions.Section));
+        services.AddSingleton<ContainerSlots>();
+        services.AddSingleton<IContainerSlotClient, ContainerSlotClient>();
+        silo.AddGrainService<ContainerSlotService>();
+        silo.AddPlacementDirector<ContainerSlotPlacement, ContainerSlotPlacementDirector>();
+        services.AddOptions<ReminderOptions>().Configure<Microsoft.Extensions.Options.IOptions<ScannerRunOptions>>((reminders, runs) =>
+        {
+            if (runs.Value.WatchdogPeriod < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = runs.Value.WatchdogPeriod;
+        });
         services.Configure<DockerOptions>(configuration.GetSection(DockerOptions.Section));
         services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();

@@ -6,7 +6,7 @@ namespace ScanGate.Api;
 /// <summary>The JSON shapes of the native API (snake_case on the wire).</summary>
 public sealed record ScanLinks(string Self, string Events, string Results);
 
-public sealed record ScannerView(string Name, string Status, string Phase, int? Percent, string? Error, SeverityCountsView Counts);
+public sealed record ScannerView(string Name, string Status, string Phase, int? Percent, string? Error, SeverityCountsView Counts, int Reruns);
 
 public sealed record SeverityCountsView(int Critical, int High, int Medium, int Low, int Info)
 {
@@ -22,7 +22,7 @@ public sealed record ScanView(
     public static ScanView Of(ScanSnapshot s) => new(
         s.Id, s.Request.ScanType, s.Request.Target, s.Request.Profile, s.Status.Word(),
         s.CreatedAt, s.StartedAt, s.FinishedAt,
-        s.Scanners.Select(r => new ScannerView(r.Name, r.Status.Word(), r.Phase.Word(), r.Percent, r.Error, SeverityCountsView.Of(r.Counts))).ToList(),
+        s.Scanners.Select(r => new ScannerView(r.Name, r.Status.Word(), r.Phase.Word(), r.Percent, r.Error, SeverityCountsView.Of(r.Counts), r.Reruns)).ToList(),
         SeverityCountsView.Of(s.Counts), s.GatePassed, s.Request.FailOnSeverity?.Word() ?? "none",
         s.Request.ProjectKey, s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, LinksOf(s.Id));
 

@@ -56,4 +56,5 @@ public sealed record RunOutcome
     [Id(2)] public string? Error { get; init; }
     [Id(3)] public SeverityCounts Counts { get; init; } = new();
     [Id(4)] public int? ExitCode { get; init; }
+    [Id(5)] public int Reruns { get; init; }
 }

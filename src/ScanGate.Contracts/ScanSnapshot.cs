@@ -13,6 +13,8 @@ public sealed record ScannerState
     [Id(5)] public SeverityCounts Counts { get; init; } = new();
     [Id(6)] public DateTimeOffset? StartedAt { get; init; }
     [Id(7)] public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>How many times the scanner ran again because the silo running it was lost.</summary>
+    [Id(8)] public int Reruns { get; init; }
 }
 
 /// <summary>A scan as callers see it; answered from grain memory. Immutable: passed without copying.</summary>

@@ -8,22 +8,41 @@ using ScanGate.Runtime;
 namespace ScanGate.Grains;
 
 /// <summary>
-/// At silo start, removes this cluster's labelled scanner containers whose run is terminal or unknown
-/// (left behind by a crash), so no container outlives its scan.
+/// At silo start and then periodically, removes this cluster's labelled scanner containers whose run is
+/// terminal or unknown (left behind by a crash), so no container outlives its scan. Asking a run whether it
+/// owns its container also activates a run whose silo was lost, which then reattaches to it.
 /// </summary>
 public sealed class OrphanContainerReaper(
     IContainerRuntime runtime,
     IGrainFactory grains,
     IOptions<ClusterOptions> cluster,
+    IOptions<ScannerRunOptions> options,
     ILogger<OrphanContainerReaper> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
+    private readonly CancellationTokenSource _stopping = new();
+
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(OrphanContainerReaper), ServiceLifecycleStage.Active, ct =>
         {
             // Not awaited: an unreachable engine must not hold up the silo's start.
-            _ = Task.Run(() => ReapAsync());
+            _ = Task.Run(ReapPeriodicallyAsync);
+            return Task.CompletedTask;
+        }, ct =>
+        {
+            _stopping.Cancel();
             return Task.CompletedTask;
         });
+
+    private async Task ReapPeriodicallyAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.ReapSeconds)));
+        try
+        {
+            do await ReapAsync();
+            while (await timer.WaitForNextTickAsync(_stopping.Token));
+        }
+        catch (OperationCanceledException) { }
+    }
 
     public async Task<int> ReapAsync()
     {

@@ -256,7 +256,7 @@ public sealed class ScanGrain(
         if (S.Request is null || !S.Runs.TryGetValue(outcome.Scanner, out var run) || run.Status.IsTerminal()) return;
         S.Runs[outcome.Scanner] = run with
         {
-            Status = outcome.Status, Phase = RunPhase.Done, Error = outcome.Error, Counts = outcome.Counts,
+            Status = outcome.Status, Phase = RunPhase.Done, Error = outcome.Error, Counts = outcome.Counts, Reruns = outcome.Reruns,
             Percent = outcome.Status == RunStatus.Completed ? 100 : run.Percent, FinishedAt = DateTimeOffset.UtcNow,
         };
         await store.WriteStateAsync();

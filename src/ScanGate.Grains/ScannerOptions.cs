@@ -10,6 +10,15 @@ public sealed class ScannerRunOptions
     public Dictionary<string, ScannerSettings> Overrides { get; set; } = new(StringComparer.Ordinal);
     /// <summary>Network mode of scanner containers: "host" reaches targets the silo's host reaches.</summary>
     public string NetworkMode { get; set; } = "host";
+    /// <summary>How often a run's watchdog reminder looks for a run whose silo was lost.</summary>
+    public int WatchdogSeconds { get; set; } = 60;
+    /// <summary>How many times a run whose silo was lost (and whose container is out of reach) runs again before it fails.</summary>
+    public int MaxReruns { get; set; } = 2;
+
+    /// <summary>How often each silo looks for scanner containers whose run is over or unknown, and removes them.</summary>
+    public int ReapSeconds { get; set; } = 300;
+
+    public TimeSpan WatchdogPeriod => TimeSpan.FromSeconds(Math.Max(1, WatchdogSeconds));
 
     public TimeSpan TimeoutFor(string scanner) =>
         TimeSpan.FromSeconds(Overrides.TryGetValue(scanner, out var s) && s.TimeoutSeconds is > 0 ? s.TimeoutSeconds.Value : DefaultTimeoutSeconds);
@@ -32,4 +41,6 @@ public static class ContainerLabels
     public const string Org = "scangate.org";
     public const string Run = "scangate.run";
     public const string Cluster = "scangate.cluster";
+    /// <summary>The silo whose run started the container (what capacity checks and operators look at).</summary>
+    public const string Silo = "scangate.silo";
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using ScanGate.Contracts;
+using ScanGate.Grains.Placement;
 using ScanGate.Runtime;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
@@ -29,13 +30,17 @@ public sealed class RunState
     [Id(11)] public HaltKind Halt { get; set; }
     [Id(12)] public long? ExitCode { get; set; }
     [Id(13)] public bool Reported { get; set; }
+    /// <summary>How many times the run was started again after its silo was lost.</summary>
+    [Id(14)] public int Reruns { get; set; }
 }
 
 /// <summary>
 /// One scanner's container: pull, create (hardened, labelled), start, follow logs, pause/unpause,
 /// kill, timeout, parse, store findings, report to its scan. The long wait lives in one background
-/// task on this activation; commands interleave with it at every await.
+/// task on this activation; commands interleave with it at every await. A watchdog reminder brings a run
+/// whose silo was lost back on another silo, where it reattaches to its container or runs again.
 /// </summary>
+[ContainerSlotPlacement]
 public sealed class ScannerRunGrain(
     [PersistentState("run", "state")] IPersistentState<RunState> store,
     ScanCatalog catalog,
@@ -44,8 +49,11 @@ public sealed class ScannerRunGrain(
     IHttpClientFactory httpClients,
     IOptions<ScannerRunOptions> options,
     IOptions<Orleans.Configuration.ClusterOptions> cluster,
-    ILogger<ScannerRunGrain> logger) : Grain, IScannerRunGrain
+    ContainerSlots slots,
+    ILocalSiloDetails silo,
+    ILogger<ScannerRunGrain> logger) : Grain, IScannerRunGrain, IRemindable
 {
+    private const string WatchdogReminder = "watchdog";
     private const int FindingBatchSize = 500;
     private const int MaxLogLinesPerReport = 200;
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(500);
@@ -85,11 +93,34 @@ public sealed class ScannerRunGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A run that was under way when its activation was lost is not resumed here yet (that is the
-        // watchdog's job); it is failed so its scan can finish.
-        if (S.Spec is not null && !S.Status.IsTerminal() && _work is null)
-            _work = Background(FailLostRunAsync);
+        // A run whose end was never reported lost its activation (its silo died, or it was deactivated
+        // half-way): it picks up where it can. The watchdog reminder is what activates it when nobody calls.
+        if (S.Spec is not null && !S.Reported && _work is null)
+            _work = Background(RecoverAsync);
         return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != WatchdogReminder) return;
+        if (S.Spec is null || S.Reported) await DisarmWatchdogAsync();
+        else if (_work is null || _work.IsCompleted) _work = Background(RecoverAsync);
+    }
+
+    private Task ArmWatchdogAsync() =>
+        this.RegisterOrUpdateReminder(WatchdogReminder, options.Value.WatchdogPeriod, options.Value.WatchdogPeriod);
+
+    private async Task DisarmWatchdogAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(WatchdogReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception ex)
+        {
+            // Harmless: the next tick finds the run reported and tries again.
+            logger.LogInformation(ex, "Run {Run}: the watchdog reminder was not removed yet", Key);
+        }
     }
 
     public async Task Start(RunSpec spec)
@@ -99,13 +130,16 @@ public sealed class ScannerRunGrain(
         S.Status = RunStatus.Pending;
         S.Phase = RunPhase.Queued;
         await store.WriteStateAsync();
-        _work = Background(RunAsync);
+        await ArmWatchdogAsync();
+        _work = Background(() => SuperviseAsync(RunFreshAsync));
     }
 
     public Task<ScannerState?> Get() => Task.FromResult(S.Spec is null ? null : ToScannerState());
 
     public Task<bool> OwnsContainer(string containerId) =>
-        Task.FromResult(S.Spec is not null && !S.Status.IsTerminal() && S.ContainerId == containerId && _work is { IsCompleted: false });
+        // While the engine creates the container its id is not known yet; the label already names this run.
+        Task.FromResult(S.Spec is not null && !S.Status.IsTerminal() && _work is { IsCompleted: false }
+            && (S.ContainerId == containerId || (S.ContainerId is null && S.Phase == RunPhase.Starting)));
 
     public async Task Pause()
     {
@@ -137,21 +171,25 @@ public sealed class ScannerRunGrain(
     private Task Background(Func<Task> work) => Task.Factory.StartNew(work, CancellationToken.None,
         TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
 
-    private async Task RunAsync()
+    /// <summary>Runs <paramref name="body"/> to the run's end: whatever happens, the container goes and the
+    /// outcome is stored and reported.</summary>
+    private async Task SuperviseAsync(Func<RunSpec, FindingContext, Task> body)
     {
         var spec = S.Spec!;
-        var adapter = catalog.GetScanner(spec.Scanner);
         var context = new FindingContext(spec.ScanId, spec.Scanner);
         using var keepAlive = this.RegisterGrainTimer(() => Task.CompletedTask,
             new GrainTimerCreationOptions { DueTime = TimeSpan.FromMinutes(1), Period = TimeSpan.FromMinutes(1), KeepAlive = true });
         try
         {
-            switch (adapter)
-            {
-                case IContainerScanner container: await RunContainerAsync(container, spec, context); break;
-                case IInProcessScanner inProcess: await RunInProcessAsync(inProcess, spec, context); break;
-                default: throw new InvalidOperationException($"scanner {spec.Scanner} can run neither in a container nor in process");
-            }
+            await body(spec, context);
+        }
+        catch (Orleans.Storage.InconsistentStateException ex)
+        {
+            // Someone else wrote this run's state: another activation (after a split view of the cluster) owns
+            // the run and its container now. This one steps aside without touching either.
+            logger.LogWarning(ex, "Run {Run}: another activation has taken the run over; this one steps aside", Key);
+            DeactivateOnIdle();
+            return;
         }
         catch (Exception ex) when (!S.Status.IsTerminal())
         {
@@ -159,28 +197,104 @@ public sealed class ScannerRunGrain(
             S.Status = S.Halt switch { HaltKind.Cancel => RunStatus.Cancelled, HaltKind.Stop => RunStatus.Stopped, _ => RunStatus.Failed };
             S.Error ??= S.Status == RunStatus.Failed ? ex.Message : null;
         }
-        finally
+        if (S.ContainerId is { } id)
         {
-            if (S.ContainerId is { } id)
-            {
-                try { await runtime.RemoveAsync(id); }
-                catch (Exception ex) { logger.LogWarning(ex, "Run {Run}: container {Container} not removed; the silo's reaper will retry", Key, id); }
-            }
+            try { await runtime.RemoveAsync(id); }
+            catch (Exception ex) { logger.LogWarning(ex, "Run {Run}: container {Container} not removed; the silo's reaper will retry", Key, id); }
         }
         await CompleteAsync(context);
+    }
+
+    private Task RunFreshAsync(RunSpec spec, FindingContext context) => catalog.GetScanner(spec.Scanner) switch
+    {
+        IContainerScanner container => RunContainerAsync(container, spec, context),
+        IInProcessScanner inProcess => RunInProcessAsync(inProcess, spec, context),
+        _ => throw new InvalidOperationException($"scanner {spec.Scanner} can run neither in a container nor in process"),
+    };
+
+    /// <summary>A run whose activation was lost: report an end already reached, finish a halt, reattach to a
+    /// container this silo's engine still has, or run again (a bounded number of times).</summary>
+    private async Task RecoverAsync()
+    {
+        if (S.Reported) { await DisarmWatchdogAsync(); return; }
+        if (S.Status.IsTerminal()) { await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner)); return; }
+        await SuperviseAsync(async (spec, context) =>
+        {
+            if (S.Halt != HaltKind.None) { await KillReachableContainerAsync(); SetHalted(); return; }
+            if (catalog.GetScanner(spec.Scanner) is IContainerScanner container && await IsContainerReachableAsync())
+            {
+                await ReattachAsync(container, spec, context);
+                return;
+            }
+            await KillReachableContainerAsync();
+            S.Reruns++;
+            if (S.Reruns > options.Value.MaxReruns)
+            {
+                S.Status = RunStatus.Failed;
+                S.Error = $"the run's silo was lost and its container could not be reattached; gave up after {options.Value.MaxReruns} reruns";
+                return;
+            }
+            logger.LogWarning("Run {Run} lost its silo and its container; running it again ({Rerun} of {Max})", Key, S.Reruns, options.Value.MaxReruns);
+            S.ContainerId = null; S.EngineId = null; S.ExitCode = null; S.StartedAt = null; S.Percent = null;
+            await WithRetriesAsync("discarding the lost attempt's findings", () => findings.DeleteScannerAsync(spec.ScanId, spec.Scanner));
+            _lines.Writer.TryWrite($"scangate: the run's silo was lost; running {spec.Scanner} again ({S.Reruns} of {options.Value.MaxReruns})");
+            await SaveAsync();
+            await RunFreshAsync(spec, context);
+        });
+    }
+
+    private async Task<bool> IsContainerReachableAsync()
+    {
+        if (S.ContainerId is not { } id || S.EngineId is null) return false;
+        try
+        {
+            return S.EngineId == await runtime.GetEngineIdAsync() && await runtime.InspectAsync(id) is not null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Run {Run}: the container engine did not answer while recovering", Key);
+            return false;
+        }
+    }
+
+    private async Task KillReachableContainerAsync()
+    {
+        // A container on another engine is that engine's reaper's to remove: its run no longer owns it.
+        if (await IsContainerReachableAsync()) await runtime.KillAsync(S.ContainerId!);
+        else S.ContainerId = null;
+    }
+
+    private async Task ReattachAsync(IContainerScanner adapter, RunSpec spec, FindingContext context)
+    {
+        var plan = adapter.Plan(spec);
+        using var slot = await WaitForSlotAsync();
+        var info = await runtime.InspectAsync(S.ContainerId!);
+        _containerPaused = info?.Paused ?? false;
+        if (_containerPaused) _pausedSince = DateTimeOffset.UtcNow;
+        logger.LogInformation("Run {Run} reattached to its container {Container} after its silo was lost", Key, S.ContainerId);
+        _lines.Writer.TryWrite("scangate: the run's silo was lost; reattached to its container");
+        await FollowToEndAsync(adapter, spec, plan, context, S.ContainerId!, start: false);
+    }
+
+    /// <summary>Holds one of this silo's container slots; while none is free the run waits as queued.</summary>
+    private async Task<IDisposable> WaitForSlotAsync()
+    {
+        if (slots.Available <= 0) ReportProgress("waiting for a free container slot on this silo", []);
+        return await slots.AcquireAsync(_halt.Token);
     }
 
     private async Task RunContainerAsync(IContainerScanner adapter, RunSpec spec, FindingContext context)
     {
         var plan = adapter.Plan(spec);
         var image = options.Value.ImageFor(spec.Scanner, adapter.DefaultImage);
+        using var slot = await WaitForSlotAsync();
 
         await EnterPhaseAsync(RunPhase.Pulling, RunStatus.Running, $"image {image}");
         await runtime.EnsureImageAsync(image, new Progress<string>(line => _lines.Writer.TryWrite("pull: " + line)), _halt.Token);
         if (S.Halt != HaltKind.None) { SetHalted(); return; }
 
         await EnterPhaseAsync(RunPhase.Starting, RunStatus.Running, null);
-        S.EngineId = runtime.EngineId;
+        S.EngineId = await runtime.GetEngineIdAsync();
         S.ContainerId = await runtime.CreateAsync(new ContainerSpec
         {
             Image = image,
@@ -192,6 +306,7 @@ public sealed class ScannerRunGrain(
                 [ContainerLabels.Org] = spec.OrgId,
                 [ContainerLabels.Run] = Key,
                 [ContainerLabels.Cluster] = cluster.Value.ClusterId,
+                [ContainerLabels.Silo] = silo.SiloAddress.ToParsableString(),
             },
             NetworkMode = options.Value.NetworkMode,
             OutputDirectory = Path.GetDirectoryName(plan.ReportPath) ?? "/out",
@@ -206,14 +321,21 @@ public sealed class ScannerRunGrain(
         await SaveAsync();
         if (S.Halt != HaltKind.None) { SetHalted(); return; }
 
-        var containerId = S.ContainerId;
+        await FollowToEndAsync(adapter, spec, plan, context, S.ContainerId, start: true);
+    }
+
+    /// <summary>Starts (or, for a recovered run, only follows) the container; relays its output, enforces
+    /// pause and timeout, waits for exit, then parses its report into findings.</summary>
+    private async Task FollowToEndAsync(IContainerScanner adapter, RunSpec spec, ContainerPlan plan, FindingContext context, string containerId, bool start)
+    {
         var parser = adapter.NewProgressParser(spec);
         using var follow = new CancellationTokenSource();
-        var followTask = Task.Run(() => runtime.StartAndFollowAsync(containerId,
-            line => { if (!_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _droppedLogLines); return ValueTask.CompletedTask; },
-            follow.Token));
+        Func<string, ValueTask> onLine = line => { if (!_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _droppedLogLines); return ValueTask.CompletedTask; };
+        var followTask = Task.Run(() => start
+            ? runtime.StartAndFollowAsync(containerId, onLine, follow.Token)
+            : runtime.FollowAsync(containerId, onLine, follow.Token));
         await EnterPhaseAsync(RunPhase.Running, RunStatus.Running, null);
-        S.StartedAt = DateTimeOffset.UtcNow;
+        S.StartedAt ??= DateTimeOffset.UtcNow;
         var waitTask = Task.Run(async () =>
         {
             await followTask; // the container has been started once following began
@@ -339,7 +461,7 @@ public sealed class ScannerRunGrain(
 
     private async Task ReportFinishedAsync()
     {
-        var outcome = new RunOutcome { Scanner = S.Spec!.Scanner, Status = S.Status, Error = S.Error, Counts = S.Counts, ExitCode = (int?)S.ExitCode };
+        var outcome = new RunOutcome { Scanner = S.Spec!.Scanner, Status = S.Status, Error = S.Error, Counts = S.Counts, ExitCode = (int?)S.ExitCode, Reruns = S.Reruns };
         var scan = GrainFactory.GetGrain<IScanGrain>(S.Spec.ScanId);
         for (var attempt = 1; ; attempt++)
         {
@@ -348,6 +470,7 @@ public sealed class ScannerRunGrain(
                 await scan.OnRunFinished(outcome);
                 S.Reported = true;
                 await SaveAsync();
+                await DisarmWatchdogAsync();
                 return;
             }
             catch (Exception ex) when (attempt < 30)
@@ -361,18 +484,6 @@ public sealed class ScannerRunGrain(
     private async Task FinishHaltedAsync()
     {
         SetHalted();
-        await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner));
-    }
-
-    private async Task FailLostRunAsync()
-    {
-        if (S.Reported) return;
-        if (!S.Status.IsTerminal())
-        {
-            if (S.ContainerId is { } id) { await runtime.KillAsync(id); await runtime.RemoveAsync(id); }
-            S.Status = S.Halt == HaltKind.None ? RunStatus.Failed : S.Halt == HaltKind.Cancel ? RunStatus.Cancelled : RunStatus.Stopped;
-            S.Error ??= S.Status == RunStatus.Failed ? "the run's silo was lost before it finished" : null;
-        }
         await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner));
     }
 
@@ -449,7 +560,7 @@ public sealed class ScannerRunGrain(
     private ScannerState ToScannerState() => new()
     {
         Name = S.Spec!.Scanner, Status = S.Status, Phase = S.Phase, Percent = S.Percent, Error = S.Error, Counts = S.Counts,
-        StartedAt = S.StartedAt, FinishedAt = S.FinishedAt,
+        StartedAt = S.StartedAt, FinishedAt = S.FinishedAt, Reruns = S.Reruns,
     };
 }
 

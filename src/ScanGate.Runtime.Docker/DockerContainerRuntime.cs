@@ -24,14 +24,25 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         var endpoint = options.Value.Endpoint
             ?? Environment.GetEnvironmentVariable("DOCKER_HOST")
             ?? "unix:///var/run/docker.sock";
-        EngineId = endpoint;
+        _endpoint = endpoint;
+        _configuredEngineId = options.Value.EngineId;
         _client = new DockerClientBuilder()
             .WithEndpoint(new Uri(endpoint))
             .WithTimeout(TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds))
             .Build();
     }
 
-    public string EngineId { get; }
+    private readonly string _endpoint;
+    private readonly string? _configuredEngineId;
+    private string? _engineId;
+
+    public async Task<string> GetEngineIdAsync(CancellationToken cancellationToken = default)
+    {
+        if (_configuredEngineId is { Length: > 0 } configured) return configured;
+        if (_engineId is not null) return _engineId;
+        var info = await _client.System.GetSystemInfoAsync(cancellationToken);
+        return _engineId = string.IsNullOrEmpty(info.ID) ? _endpoint : info.ID;
+    }
 
     public async Task<bool> IsAvailableAsync(CancellationToken cancellationToken = default)
     {
@@ -47,7 +58,7 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            _logger.LogDebug(ex, "Container engine at {Endpoint} does not answer", EngineId);
+            _logger.LogDebug(ex, "Container engine at {Endpoint} does not answer", _endpoint);
             up = false;
         }
         _availability = (now, up);
@@ -132,6 +143,18 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         using var stream = await _client.Containers.AttachContainerAsync(containerId,
             new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, cancellationToken);
         await _client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), cancellationToken);
+        await ReadLinesAsync(stream, onLine, cancellationToken);
+    }
+
+    public async Task FollowAsync(string containerId, Func<string, ValueTask> onLine, CancellationToken cancellationToken)
+    {
+        using var stream = await _client.Containers.GetContainerLogsAsync(containerId,
+            new ContainerLogsParameters { Follow = true, ShowStdout = true, ShowStderr = true }, cancellationToken);
+        await ReadLinesAsync(stream, onLine, cancellationToken);
+    }
+
+    private static async Task ReadLinesAsync(MultiplexedStream stream, Func<string, ValueTask> onLine, CancellationToken cancellationToken)
+    {
         var buffer = new byte[16 * 1024];
         var pending = new Dictionary<MultiplexedStream.TargetStream, StringBuilder>();
         var decoder = Encoding.UTF8;

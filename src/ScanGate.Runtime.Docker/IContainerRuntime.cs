@@ -5,14 +5,18 @@ public interface IContainerRuntime
 {
     /// <summary>Whether the engine answers (cached briefly; cheap to call often).</summary>
     Task<bool> IsAvailableAsync(CancellationToken cancellationToken = default);
-    /// <summary>A name for this engine, recorded with each container so a run knows whose container it is.</summary>
-    string EngineId { get; }
+    /// <summary>This engine's identity (the engine's own ID unless configured), recorded with each container so a
+    /// run recovered on another silo knows whether it can reach that container.</summary>
+    Task<string> GetEngineIdAsync(CancellationToken cancellationToken = default);
     /// <summary>Makes the image present, pulling it when missing; pull progress goes to <paramref name="progress"/>.</summary>
     Task EnsureImageAsync(string image, IProgress<string>? progress, CancellationToken cancellationToken);
     Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken);
     /// <summary>Starts the container and follows its output, one line at a time, until it exits or
     /// <paramref name="cancellationToken"/> fires.</summary>
     Task StartAndFollowAsync(string containerId, Func<string, ValueTask> onLine, CancellationToken cancellationToken);
+    /// <summary>Follows the output of a container that is already started, from its first line, until it exits or
+    /// <paramref name="cancellationToken"/> fires (how a recovered run reattaches).</summary>
+    Task FollowAsync(string containerId, Func<string, ValueTask> onLine, CancellationToken cancellationToken);
     /// <summary>Waits for exit and returns the exit code.</summary>
     Task<long> WaitAsync(string containerId, CancellationToken cancellationToken);
     Task PauseAsync(string containerId, CancellationToken cancellationToken = default);
