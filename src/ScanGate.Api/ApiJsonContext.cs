@@ -8,4 +8,5 @@ namespace ScanGate.Api;
 [JsonSerializable(typeof(ResultsView))]
 [JsonSerializable(typeof(ScanListView))]
 [JsonSerializable(typeof(FindingPageView))]
+[JsonSerializable(typeof(ArtifactListView))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -83,6 +83,7 @@ public static class ApiSetup
         api.MapKeyEndpoints();
         api.MapProjectEndpoints();
         api.MapFindingEndpoints();
+        api.MapArtifactEndpoints();
         api.MapAuditEndpoints();
         return app;
     }

@@ -6,9 +6,10 @@ namespace ScanGate.Api;
 /// <summary>RFC 7807 problem+json answers with a detail a client can act on.</summary>
 public static class Problems
 {
-    public static IResult BadRequest(string field, string detail) => TypedResults.Problem(
+    /// <summary>A 400 naming the field; <paramref name="more"/> adds members a client can act on (the choices it has).</summary>
+    public static IResult BadRequest(string field, string detail, IReadOnlyDictionary<string, object?>? more = null) => TypedResults.Problem(
         detail: detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
-        extensions: new Dictionary<string, object?> { ["field"] = field });
+        extensions: new Dictionary<string, object?>(more ?? new Dictionary<string, object?>()) { ["field"] = field });
 
     public static IResult NotFound(string detail) => TypedResults.Problem(
         detail: detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");

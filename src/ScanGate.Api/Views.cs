@@ -54,6 +54,20 @@ public sealed record FindingView(
 
 public sealed record FindingPageView(IReadOnlyList<FindingView> Items, string? NextCursor, int Total);
 
+public sealed record ArtifactView(string Type, string Name, string MediaType, long Size, string Sha256, DateTimeOffset CreatedAt, string Url)
+{
+    /// <summary>One artifact of a scan whose artifacts are <paramref name="all"/>. Its URL names it with ?name= where
+    /// its type alone may not (raw reports, one per scanner; any type the scan has several of).</summary>
+    public static ArtifactView Of(ArtifactInfo a, IReadOnlyList<ArtifactInfo> all)
+    {
+        var url = $"/api/v1/scans/{a.ScanId}/artifacts/{a.Type.Word()}";
+        if (a.Type == ArtifactType.RawReport || all.Count(o => o.Type == a.Type) > 1) url += "?name=" + Uri.EscapeDataString(a.Name);
+        return new(a.Type.Word(), a.Name, a.MediaType, a.Size, a.Sha256, a.CreatedAt, url);
+    }
+}
+
+public sealed record ArtifactListView(IReadOnlyList<ArtifactView> Items);
+
 public sealed record ProfileView(string Name, string Description);
 public sealed record ScanTypeScannerView(string Name, string Description, bool Default, string Runs);
 public sealed record ScanTypeView(string Name, string Description, string TargetKind, string DefaultProfile,

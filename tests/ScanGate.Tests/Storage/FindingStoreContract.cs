@@ -1,6 +1,9 @@
+using MongoDB.Driver;
+using Npgsql;
 using ScanGate.Contracts;
 using ScanGate.Scanners;
 using ScanGate.Storage;
+using ScanGate.Storage.Mongo;
 using ScanGate.Storage.Postgres;
 using ScanGate.Tests.Infrastructure;
 
@@ -10,30 +13,17 @@ namespace ScanGate.Tests.Storage;
 /// The one contract every finding store passes. Each adapter runs it through a subclass: in-memory,
 /// PostgreSQL (a real server), and MongoDB when SCANGATE_TEST_MONGO names one.
 /// </summary>
-public abstract class FindingStoreContract : IAsyncLifetime
+public abstract class FindingStoreContract(StoreBackend backend) : StoreContract<IFindingStore>(backend)
 {
-    private IFindingStore? _store;
-    protected abstract Task<IFindingStore> CreateStoreAsync();
-    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
-    /// <summary>Why this adapter cannot be tested here (no server), or null.</summary>
-    protected virtual string? SkipReason => null;
+    protected override IFindingStore CreateInMemory() => new InMemoryFindingStore();
+    protected override IFindingStore CreateOnPostgres(NpgsqlDataSource dataSource) => new PostgresFindingStore(dataSource);
 
-    /// <summary>The store under test; a test of an adapter whose server is missing reports itself skipped.</summary>
-    protected IFindingStore Store
+    protected override async Task<IFindingStore> CreateOnMongoAsync(IMongoDatabase database)
     {
-        get
-        {
-            Skip.If(SkipReason is not null, SkipReason);
-            return _store!;
-        }
+        var store = new MongoFindingStore(database);
+        await store.EnsureIndexesAsync();
+        return store;
     }
-
-    public async Task InitializeAsync()
-    {
-        if (SkipReason is null) _store = await CreateStoreAsync();
-    }
-
-    public Task DisposeAsync() => SkipReason is null ? DisposeStoreAsync() : Task.CompletedTask;
 
     private static Finding F(string scan, string org, string project, Severity severity, string rule, int port, string scanner = "nmap", string category = "network") =>
         new FindingContext(scan, scanner).Create(category, severity, $"{rule} on port {port}", rule, new FindingLocation { Host = "10.0.0.1", Port = port },
@@ -139,47 +129,9 @@ public abstract class FindingStoreContract : IAsyncLifetime
     }
 }
 
-public sealed class InMemoryFindingStoreContract : FindingStoreContract
-{
-    protected override Task<IFindingStore> CreateStoreAsync() => Task.FromResult<IFindingStore>(new InMemoryFindingStore());
-}
+public sealed class InMemoryFindingStoreContract() : FindingStoreContract(StoreBackend.Memory);
 
-public sealed class PostgresFindingStoreContract : FindingStoreContract
-{
-    private PostgresDatabase _db = null!;
+public sealed class PostgresFindingStoreContract() : FindingStoreContract(StoreBackend.Postgres);
 
-    protected override async Task<IFindingStore> CreateStoreAsync()
-    {
-        _db = await PostgresDatabase.CreateAsync();
-        return new PostgresFindingStore(_db.DataSource);
-    }
-
-    protected override Task DisposeStoreAsync() => _db.DisposeAsync().AsTask();
-}
-
-/// <summary>MongoDB cannot be installed on the project's machines: these run where SCANGATE_TEST_MONGO holds a
-/// connection string, and are reported skipped everywhere else.</summary>
-public sealed class MongoFindingStoreContract : FindingStoreContract
-{
-    private static readonly string? ConnectionString = Environment.GetEnvironmentVariable("SCANGATE_TEST_MONGO");
-    private MongoDB.Driver.MongoClient? _client;
-    private string _database = "";
-
-    protected override string? SkipReason => string.IsNullOrEmpty(ConnectionString)
-        ? "no MongoDB server here: set SCANGATE_TEST_MONGO to a connection string to run the MongoDB adapter's contract tests" : null;
-
-    protected override async Task<IFindingStore> CreateStoreAsync()
-    {
-        _client = new MongoDB.Driver.MongoClient(ConnectionString);
-        _database = "scangate_test_" + Guid.NewGuid().ToString("N")[..12];
-        var store = new ScanGate.Storage.Mongo.MongoFindingStore(_client.GetDatabase(_database));
-        await store.EnsureIndexesAsync();
-        return store;
-    }
-
-    protected override async Task DisposeStoreAsync()
-    {
-        await _client!.DropDatabaseAsync(_database);
-        _client.Dispose();
-    }
-}
+/// <summary>Runs where SCANGATE_TEST_MONGO names a MongoDB server; reported skipped everywhere else.</summary>
+public sealed class MongoFindingStoreContract() : FindingStoreContract(StoreBackend.Mongo);
