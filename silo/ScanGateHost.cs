@@ -114,6 +114,14 @@ public static class ScanGateHost
         services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.Configure<AdmissionOptions>(configuration.GetSection(AdmissionOptions.Section));
+        services.Configure<ScheduleOptions>(configuration.GetSection(ScheduleOptions.Section));
+        // Orleans refuses reminder periods under its minimum (a minute by default); a deployment or a test that
+        // asks for a shorter schedule reminder lowers the minimum to it.
+        var scheduleReminder = (configuration.GetSection(ScheduleOptions.Section).Get<ScheduleOptions>() ?? new ScheduleOptions()).ReminderPeriod;
+        silo.Configure<Orleans.Hosting.ReminderOptions>(o =>
+        {
+            if (scheduleReminder < o.MinimumReminderPeriod) o.MinimumReminderPeriod = scheduleReminder;
+        });
         services.AddSingleton<Clock>();
         services.AddSingleton<ScanSnapshotMirror>();
         services.AddScanGateStores(configuration);

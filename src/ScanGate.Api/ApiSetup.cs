@@ -22,6 +22,7 @@ public static class ApiSetup
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
         services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
         services.Configure<TargetPolicyOptions>(configuration.GetSection(TargetPolicyOptions.Section));
+        services.Configure<ScanGate.Contracts.ScheduleOptions>(configuration.GetSection(ScanGate.Contracts.ScheduleOptions.Section));
         services.AddSingleton<TargetPolicy>();
         var maxBody = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxRequestBodyBytes ?? new ApiOptions().MaxRequestBodyBytes;
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);

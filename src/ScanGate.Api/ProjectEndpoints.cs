@@ -20,6 +20,7 @@ public static class ProjectEndpoints
         projects.MapGet("/{key}", GetProject).RequireScope(Scopes.ScansRead);
         projects.MapPatch("/{key}", UpdateProject).RequireScope(Scopes.ProjectsManage);
         projects.MapDelete("/{key}", DeleteProject).RequireScope(Scopes.ProjectsManage);
+        projects.MapScheduleEndpoints();
         return api;
     }
 

@@ -54,6 +54,17 @@ public static class RequestBody
         return i;
     }
 
+    public static bool? Bool(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new RequestValidationException(name, $"{name} must be true or false"),
+        };
+    }
+
     public static T? Enum<T>(JsonElement body, string name) where T : struct, System.Enum
     {
         var word = String(body, name, 50);

@@ -51,40 +51,29 @@ public static partial class ScanEndpoints
         var caller = http.Caller();
         ScanRequest request;
         bool failOnGiven;
-        try { request = ScanRequestParser.Parse(body, catalog, caller.OrgId, apiOptions.Value.AllowPrivateCallbacks, out failOnGiven); }
-        catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
-        if (await targets.RefusalAsync(catalog.FindType(request.ScanType)!.TargetKind, request.Target, http.RequestAborted) is { } refusal)
-            return Problems.BadRequest("target", refusal);
-
-        Project project;
-        if (request.ProjectKey is { } key)
+        try
         {
-            if (await grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, key)).Get() is not { } named)
-                return Problems.BadRequest("project", $"no project '{key}' in this organisation; create it first or leave project out to have one made from the target");
-            project = named;
+            (request, failOnGiven) = await ScanRequestParser.ParseAllowedAsync(body, catalog, caller.OrgId, apiOptions.Value.AllowPrivateCallbacks,
+                targets, http.RequestAborted);
         }
-        else
-        {
-            var derived = ProjectKeys.FromTarget(request.ScanType, request.Target);
-            project = await grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, derived)).Ensure(new Project
+        catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
+
+        var projectKey = request.ProjectKey ?? ProjectKeys.FromTarget(request.ScanType, request.Target);
+        var project = grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, projectKey));
+        if (request.ProjectKey is null)
+            await project.Ensure(new Project
             {
-                OrgId = caller.OrgId, Key = derived, Name = derived, CreatedOnTheFly = true,
+                OrgId = caller.OrgId, Key = projectKey, Name = projectKey, CreatedOnTheFly = true,
                 RepositoryUrl = request.ScanType == "secret_scan" ? request.Target : null,
             });
-        }
-        request = request with
-        {
-            ProjectKey = project.Key,
-            TriggeredBy = caller.MemberId,
-            FailOnSeverity = failOnGiven ? request.FailOnSeverity : project.FailOnSeverity,
-        };
-
-        var id = Ids.NewScanId();
-        var result = await grains.GetGrain<IScanGrain>(id).Start(request);
+        var result = await project.StartScan(request with { TriggeredBy = caller.MemberId }, failOnGiven);
+        if (result.Error == CommandError.NotFound)
+            return Problems.BadRequest("project", $"no project '{projectKey}' in this organisation; create it first or leave project out to have one made from the target");
         if (!result.Ok) return Problems.FromCommand(result);
+        var id = result.Snapshot!.Id;
         await http.AuditAsync(grains, "scan.triggered", id, new Dictionary<string, string>
         {
-            ["scan_type"] = request.ScanType, ["target"] = request.Target, ["project"] = project.Key,
+            ["scan_type"] = request.ScanType, ["target"] = request.Target, ["project"] = projectKey,
         });
         return TypedResults.Accepted($"/api/v1/scans/{id}", new CreatedScanView(id, "queued", ScanView.LinksOf(id)));
     }
@@ -121,7 +110,7 @@ public static partial class ScanEndpoints
         var v = ScanView.Of(s);
         return TypedResults.Ok(new ResultsView(v.Id, v.ScanType, v.Target, v.ScanProfile, v.Status, v.CreatedAt, v.StartedAt, v.FinishedAt,
             v.Scanners, v.Counts, v.GatePassed, v.FailOnSeverity, s.GateReasons, s.Counts.Total, v.Project, v.Branch, v.PipelineContext,
-            v.RescanOf, v.RescannedAs, v.Links));
+            v.RescanOf, v.RescannedAs, v.ScheduleId, v.Links));
     }
 
     private static async Task<IResult> RunCommand(string id, string command, HttpContext http, IGrainFactory grains)

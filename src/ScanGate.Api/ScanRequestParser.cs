@@ -25,14 +25,17 @@ public static partial class ScanRequestParser
         Parse(body, catalog, orgId, allowPrivateCallbacks: false, out failOnGiven);
 
     /// <summary>Parses and validates; <paramref name="failOnGiven"/> tells whether the request chose its own
-    /// gate threshold (otherwise the project's default applies).</summary>
-    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId, bool allowPrivateCallbacks, out bool failOnGiven)
+    /// gate threshold (otherwise the project's default applies). <paramref name="otherFields"/> are fields of a body
+    /// that carries a scan among other things (a schedule's cron), read by the caller.</summary>
+    public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId, bool allowPrivateCallbacks, out bool failOnGiven,
+        IReadOnlyCollection<string>? otherFields = null)
     {
         if (body.ValueKind != JsonValueKind.Object)
             throw new RequestValidationException("body", "the request body must be a JSON object");
+        otherFields ??= [];
         foreach (var p in body.EnumerateObject())
-            if (!KnownFields.Contains(p.Name))
-                throw new RequestValidationException(p.Name, $"unknown field '{p.Name}'; known fields: {string.Join(", ", KnownFields)}");
+            if (!KnownFields.Contains(p.Name) && !otherFields.Contains(p.Name))
+                throw new RequestValidationException(p.Name, $"unknown field '{p.Name}'; known fields: {string.Join(", ", otherFields.Concat(KnownFields))}");
 
         var scanTypeName = RequiredString(body, "scan_type");
         var type = catalog.FindType(scanTypeName)
@@ -94,6 +97,17 @@ public static partial class ScanRequestParser
             ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, FailOnSeverity = failOn,
             Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project, CallbackUrl = callback,
         };
+    }
+
+    /// <summary>Parses a scan as <see cref="Parse(JsonElement, ScanCatalog, string, bool, out bool, IReadOnlyCollection{string}?)"/>
+    /// does and checks its target against the deployment's policy: a scan to run now and a scheduled one are read alike.</summary>
+    public static async Task<(ScanRequest Request, bool FailOnGiven)> ParseAllowedAsync(JsonElement body, ScanCatalog catalog, string orgId,
+        bool allowPrivateCallbacks, TargetPolicy targets, CancellationToken cancellationToken, IReadOnlyCollection<string>? otherFields = null)
+    {
+        var request = Parse(body, catalog, orgId, allowPrivateCallbacks, out var failOnGiven, otherFields);
+        if (await targets.RefusalAsync(catalog.FindType(request.ScanType)!.TargetKind, request.Target, cancellationToken) is { } refusal)
+            throw new RequestValidationException("target", refusal);
+        return (request, failOnGiven);
     }
 
     /// <summary>An https URL of a public host (http and private hosts only where the deployment allows them).

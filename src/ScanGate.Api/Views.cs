@@ -17,19 +17,19 @@ public sealed record ScanView(
     string Id, string ScanType, string Target, string ScanProfile, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<ScannerView> Scanners, SeverityCountsView Counts, bool? GatePassed, string FailOnSeverity,
-    string? Project, string? Branch, JsonElement? PipelineContext, string? RescanOf, string? RescannedAs, ScanLinks Links)
+    string? Project, string? Branch, JsonElement? PipelineContext, string? RescanOf, string? RescannedAs, string? ScheduleId, ScanLinks Links)
 {
     public static ScanView Of(ScanSnapshot s) => new(
         s.Id, s.Request.ScanType, s.Request.Target, s.Request.Profile, s.Status.Word(),
         s.CreatedAt, s.StartedAt, s.FinishedAt,
         s.Scanners.Select(r => new ScannerView(r.Name, r.Status.Word(), r.Phase.Word(), r.Percent, r.Error, SeverityCountsView.Of(r.Counts), r.Reruns)).ToList(),
         SeverityCountsView.Of(s.Counts), s.GatePassed, s.Request.FailOnSeverity?.Word() ?? "none",
-        s.Request.ProjectKey, s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, LinksOf(s.Id));
+        s.Request.ProjectKey, s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, s.Request.ScheduleId, LinksOf(s.Id));
 
     public static ScanLinks LinksOf(string id) =>
         new($"/api/v1/scans/{id}", $"/api/v1/scans/{id}/events", $"/api/v1/scans/{id}/results");
 
-    private static JsonElement? ParseContext(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+    internal static JsonElement? ParseContext(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
 }
 
 public sealed record ResultsView(
@@ -37,7 +37,7 @@ public sealed record ResultsView(
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<ScannerView> Scanners, SeverityCountsView Counts, bool? GatePassed, string FailOnSeverity,
     IReadOnlyList<string> Reasons, int FindingsCount, string? Project, string? Branch, JsonElement? PipelineContext,
-    string? RescanOf, string? RescannedAs, ScanLinks Links);
+    string? RescanOf, string? RescannedAs, string? ScheduleId, ScanLinks Links);
 
 public sealed record CreatedScanView(string Id, string Status, ScanLinks Links);
 
@@ -109,6 +109,19 @@ public sealed record ProjectView(string Key, string Name, string? RepositoryUrl,
 {
     public static ProjectView Of(Project p) => new(p.Key, p.Name, p.RepositoryUrl, p.DefaultBranch, p.FailOnSeverity?.Word() ?? "none",
         p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly);
+}
+
+/// <summary>A project schedule; <c>fail_on_severity</c> is null when each run takes the project's default.</summary>
+public sealed record ScheduleView(string Id, string Project, string Cron, string Timezone, bool Enabled,
+    string ScanType, string Target, string ScanProfile, IReadOnlyList<string> Scanners, string? FailOnSeverity, string? Branch,
+    JsonElement? PipelineContext, string? CallbackUrl, DateTimeOffset CreatedAt, string? CreatedBy,
+    DateTimeOffset? NextRunAt, DateTimeOffset? LastRunAt, string? LastScanId, string? LastError)
+{
+    public static ScheduleView Of(ProjectSchedule s) => new(s.Id, s.Scan.ProjectKey ?? "", s.Cron, s.TimeZone, s.Enabled,
+        s.Scan.ScanType, s.Scan.Target, s.Scan.Profile, s.Scan.Scanners,
+        s.FailOnSeverityChosen ? s.Scan.FailOnSeverity?.Word() ?? "none" : null, s.Scan.Branch,
+        ScanView.ParseContext(s.Scan.PipelineContextJson), s.Scan.CallbackUrl, s.CreatedAt, s.CreatedBy,
+        s.NextRunAt, s.LastRunAt, s.LastScanId, s.LastError);
 }
 
 public sealed record BulkTriageView(int Updated, IReadOnlyList<string> NotFound, IReadOnlyList<FindingView> Items);

@@ -31,6 +31,16 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("delete")] Task<bool> Delete();
     [Alias("add-scan")] Task AddScan(string scanId);
 
+    /// <summary>Starts a scan of this project: the one place a scan is started from a request, for the API and
+    /// for schedules alike. The scan takes the project's gate unless the request chose its own.</summary>
+    [Alias("start-scan")] Task<CommandResult> StartScan(ScanRequest request, bool failOnSeverityChosen);
+
+    /// <summary>The project's schedules, or null when the project does not exist.</summary>
+    [Alias("schedules"), ReadOnly] Task<IReadOnlyList<ProjectSchedule>?> Schedules();
+    [Alias("add-schedule")] Task<CommandResult<ProjectSchedule>> AddSchedule(ProjectSchedule schedule);
+    [Alias("change-schedule")] Task<CommandResult<ProjectSchedule>> ChangeSchedule(string scheduleId, ScheduleChange change);
+    [Alias("remove-schedule")] Task<bool> RemoveSchedule(string scheduleId);
+
     static string KeyOf(string orgId, string projectKey) => $"{orgId}/{projectKey}";
 }
 

@@ -20,6 +20,8 @@ public sealed record ScanRequest
     [Id(9)] public string? TriggeredBy { get; init; }
     /// <summary>Where to POST the signed verdict when the scan ends.</summary>
     [Id(10)] public string? CallbackUrl { get; init; }
+    /// <summary>The project schedule that started the scan, when one did.</summary>
+    [Id(11)] public string? ScheduleId { get; init; }
 }
 
 /// <summary>What one scanner run is asked to do.</summary>
