@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using ScanGate.Api;
 using ScanGate.Contracts;
@@ -100,27 +101,23 @@ public static class ScanGateHost
 
         var services = silo.Services;
         services.Configure<ScannerRunOptions>(configuration.GetSection(ScannerRunOptions.Section));
-        // Runs spread by free container slots; a run's watchdog reminder may tick faster than Orleans' 1-minute floor.
+        // Runs spread by free container slots.
         services.Configure<ContainerSlotOptions>(configuration.GetSection(ContainerSlotOptions.Section));
         services.AddSingleton<ContainerSlots>();
         services.AddSingleton<IContainerSlotClient, ContainerSlotClient>();
         silo.AddGrainService<ContainerSlotService>();
         silo.AddPlacementDirector<ContainerSlotPlacement, ContainerSlotPlacementDirector>();
-        services.AddOptions<ReminderOptions>().Configure<Microsoft.Extensions.Options.IOptions<ScannerRunOptions>>((reminders, runs) =>
-        {
-            if (runs.Value.WatchdogPeriod < reminders.MinimumReminderPeriod) reminders.MinimumReminderPeriod = runs.Value.WatchdogPeriod;
-        });
         services.Configure<DockerOptions>(configuration.GetSection(DockerOptions.Section));
         services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.Configure<AdmissionOptions>(configuration.GetSection(AdmissionOptions.Section));
         services.Configure<ScheduleOptions>(configuration.GetSection(ScheduleOptions.Section));
         // Orleans refuses reminder periods under its minimum (a minute by default); a deployment or a test that
-        // asks for a shorter schedule reminder lowers the minimum to it.
-        var scheduleReminder = (configuration.GetSection(ScheduleOptions.Section).Get<ScheduleOptions>() ?? new ScheduleOptions()).ReminderPeriod;
-        silo.Configure<Orleans.Hosting.ReminderOptions>(o =>
+        // asks for a shorter schedule or run-watchdog reminder lowers the minimum to it.
+        services.AddOptions<ReminderOptions>().Configure<IOptions<ScheduleOptions>, IOptions<ScannerRunOptions>>((reminders, schedules, runs) =>
         {
-            if (scheduleReminder < o.MinimumReminderPeriod) o.MinimumReminderPeriod = scheduleReminder;
+            var shortest = new[] { reminders.MinimumReminderPeriod, schedules.Value.ReminderPeriod, runs.Value.WatchdogPeriod }.Min();
+            reminders.MinimumReminderPeriod = shortest;
         });
         services.AddSingleton<Clock>();
         services.AddSingleton<ScanSnapshotMirror>();

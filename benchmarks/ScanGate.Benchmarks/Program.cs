@@ -13,7 +13,14 @@ using ScanGate.Silo;
 //   overhead [pairs]   orchestration overhead against a bare `docker run` (needs the Docker engine)
 //   auth [seconds]     authenticated GET /api/v1/scans/{id} against GET /healthz, load from wrk
 //   state [writes]     grain-state write latency on PostgreSQL (SCANGATE_BENCH_POSTGRES names the server)
+//   cluster [scans] [in-flight]  scans per second through three silo processes and an API process on PostgreSQL
 var mode = args.Length > 0 ? args[0] : "overhead";
+if (mode == "cluster")
+{
+    await ClusterThroughput.RunAsync(args.Length > 1 && int.TryParse(args[1], out var scans) ? scans : 200,
+        args.Length > 2 && int.TryParse(args[2], out var inFlight) ? inFlight : 24);
+    return;
+}
 if (mode == "state")
 {
     await StateWriteLatency.RunAsync(args.Length > 1 && int.TryParse(args[1], out var writes) ? writes : 2000);

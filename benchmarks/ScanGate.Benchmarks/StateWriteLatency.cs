@@ -48,16 +48,9 @@ public static class StateWriteLatency
 
     public static async Task RunAsync(int writes)
     {
-        var server = Environment.GetEnvironmentVariable("SCANGATE_BENCH_POSTGRES") ?? "Host=127.0.0.1;Username=scangate;Password=scangate;Database=postgres";
-        var name = "scangate_bench_" + Guid.NewGuid().ToString("N")[..8];
-        await using (var admin = NpgsqlDataSource.Create(server))
-        await using (var create = admin.CreateCommand($"CREATE DATABASE {name}"))
-            await create.ExecuteNonQueryAsync();
-        var cs = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
-        try
+        await using var db = await BenchDatabase.CreateAsync();
+        var cs = db.ConnectionString;
         {
-            await using (var ds = NpgsqlDataSource.Create(cs))
-                await new SchemaMigrator(ds, Microsoft.Extensions.Logging.Abstractions.NullLogger<SchemaMigrator>.Instance).MigrateAsync();
             var builder = ScanGateHost.CreateBuilder([
                 "--urls", $"http://127.0.0.1:{FreePort()}",
                 "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
@@ -84,13 +77,6 @@ public static class StateWriteLatency
             Console.WriteLine($"grain-state writes on PostgreSQL: {writes} version-checked writes of ~{stateSize} B over {grainCount} grains, 8 callers");
             Console.WriteLine($"  p50 {P(0.50):F2} ms, p99 {P(0.99):F2} ms, max {latencies[^1]:F2} ms, {writes / wall.Elapsed.TotalSeconds:F0} writes/s");
             await app.StopAsync();
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = NpgsqlDataSource.Create(server);
-            await using var drop = admin.CreateCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-            await drop.ExecuteNonQueryAsync();
         }
     }
 }

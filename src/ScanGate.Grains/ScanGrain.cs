@@ -50,6 +50,7 @@ public sealed class ScanGrain(
     ScanCatalog catalog,
     IContainerRuntime runtime,
     IFindingStore findings,
+    IArtifactStore artifacts,
     IScanIndex index,
     ScanSnapshotMirror mirror,
     ILogger<ScanGrain> logger) : Grain, IScanGrain, IRemindable, IIncomingGrainCallFilter
@@ -76,6 +77,7 @@ public sealed class ScanGrain(
     private readonly LinkedList<ScanEvent> _recent = new();
     private IAsyncStream<ScanEvent>? _stream;
     private IGrainTimer? _keepAlive;
+    private ScanLogSpool? _log;
 
     private ScanState S => store.State;
     private string ScanId => this.GetPrimaryKeyString();
@@ -85,7 +87,12 @@ public sealed class ScanGrain(
         _stream = this.GetStreamProvider(ScanStreams.Provider).GetStream<ScanEvent>(StreamId.Create(ScanStreams.Namespace, ScanId));
         // A reactivated scan must never reuse a sequence number published before its last write.
         if (S.Request is not null && !S.Status.IsTerminal()) S.Sequence += 100_000;
-        if (S.Request is not null && !S.Status.IsTerminal()) StartKeepAlive();
+        if (S.Request is not null && !S.Status.IsTerminal())
+        {
+            StartKeepAlive();
+            // A scan picked up again (its silo was lost) logs from here on and says so.
+            _log = new ScanLogSpool($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [scangate] the scan was picked up again (its activation was lost); earlier lines were not kept");
+        }
         if (S.Request is not null) mirror.Publish(Snapshot());
         return Task.CompletedTask;
     }
@@ -93,6 +100,7 @@ public sealed class ScanGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         mirror.Remove(ScanId);
+        _log?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -120,6 +128,7 @@ public sealed class ScanGrain(
         S.Runs = adapters.ToDictionary(a => a.Name, a => new ScannerState { Name = a.Name }, StringComparer.Ordinal);
         await store.WriteStateAsync();
         await PublishStatus();
+        _log ??= new ScanLogSpool();
         StartKeepAlive();
         if (request.ProjectKey is { } project)
             await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, project)).AddScan(ScanId);
@@ -243,6 +252,7 @@ public sealed class ScanGrain(
                 Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Scanner = progress.Scanner,
                 Phase = progress.Phase, Percent = S.Runs[progress.Scanner].Percent, RunStatus = progress.Status, Message = progress.Message,
             });
+        if (progress.LogLines.Count > 0) _log?.Append(DateTimeOffset.UtcNow, progress.Scanner, progress.LogLines);
         if (progress.LogLines.Count > 0)
             await PublishAsync(new ScanEvent
             {
@@ -284,6 +294,7 @@ public sealed class ScanGrain(
             S.Counts = new SeverityCounts();
         }
         else S.Counts = await findings.CountAsync(ScanId);
+        await KeepLogAsync();
         var (passed, reasons) = GatePolicy.Evaluate(S.Request!.FailOnSeverity, S.Counts, runs, S.Status);
         S.GatePassed = passed;
         S.GateReasons = reasons.ToList();
@@ -308,6 +319,24 @@ public sealed class ScanGrain(
             StartDelivery();
         }
         logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), passed ? "passed" : "failed");
+    }
+
+    /// <summary>Stores the scan's log as its "scan.log" artifact. A scan that cannot keep its log still ends.</summary>
+    private async Task KeepLogAsync()
+    {
+        if (_log is null) return;
+        try
+        {
+            if (S.Status == ScanStatus.Cancelled) await artifacts.DeleteScanAsync(ScanId); // cancel discards results; the log stays
+            await using var content = _log.Read();
+            await artifacts.PutAsync(ScanId, ArtifactDescriptor.ScanLog, content);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Scan {ScanId}: its log was not kept", ScanId);
+        }
+        _log.Dispose();
+        _log = null;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

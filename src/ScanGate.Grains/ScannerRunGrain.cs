@@ -46,6 +46,7 @@ public sealed class ScannerRunGrain(
     ScanCatalog catalog,
     IContainerRuntime runtime,
     IFindingStore findings,
+    IArtifactStore artifacts,
     IHttpClientFactory httpClients,
     IOptions<ScannerRunOptions> options,
     IOptions<Orleans.Configuration.ClusterOptions> cluster,
@@ -364,7 +365,14 @@ public sealed class ScannerRunGrain(
         await EnterPhaseAsync(RunPhase.Parsing, RunStatus.Running, null);
         await using (var report = await runtime.ReadFileAsync(containerId, plan.ReportPath, CancellationToken.None))
         {
-            if (report is not null) await StoreFindingsAsync(adapter.ParseReportAsync(report, context, CancellationToken.None), context);
+            if (report is not null)
+            {
+                // The tool's own report is kept as an artifact, then parsed from the same spooled copy.
+                await using var tee = await ReportTee.SpoolAsync(report);
+                try { await WithRetriesAsync("keeping the raw report", () => tee.StoreAsync(artifacts, spec.ScanId, ArtifactDescriptor.RawReport(spec.Scanner, plan.ReportPath))); }
+                catch (Exception ex) { context.Warn($"the raw report was not kept: {ex.Message}"); }
+                await StoreFindingsAsync(adapter.ParseReportAsync(tee.Rewound(), context, CancellationToken.None), context);
+            }
             else context.Warn("the tool wrote no report");
         }
 

@@ -15,7 +15,7 @@ public sealed class SiloProcessTests
     public async Task The_built_silo_runs_a_scan_over_http_and_streams_it_to_the_end()
     {
         var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
-        await using var process = ScanGateProcess.Start("silo", new Dictionary<string, string>
+        await using var process = ScanGateProcess.Start(SiloAssembly.Path(), "silo", new Dictionary<string, string>
         {
             ["ScanGate__Orleans__ClusterId"] = "proc-" + Guid.NewGuid().ToString("N")[..8],
             ["ScanGate__Auth__BootstrapKey"] = adminKey,
@@ -44,5 +44,22 @@ public sealed class SiloProcessTests
         Assert.True(final.GetProperty("gate_passed").GetBoolean()); // one open port is info, below low
         var results = await http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}/results");
         Assert.Equal(1, results.GetProperty("findings_count").GetInt32());
+    }
+}
+
+/// <summary>Where the built silo is.</summary>
+public static class SiloAssembly
+{
+    /// <summary>The silo as built next to this test assembly's configuration (Debug or Release).</summary>
+    public static string Path()
+    {
+        var testDir = new DirectoryInfo(AppContext.BaseDirectory);
+        var configuration = testDir.Parent!.Name; // bin/<Configuration>/net10.0
+        var root = testDir;
+        while (root is not null && !File.Exists(System.IO.Path.Combine(root.FullName, "ScanGate.sln"))) root = root.Parent;
+        Assert.NotNull(root);
+        var path = System.IO.Path.Combine(root.FullName, "silo", "bin", configuration, testDir.Name, "scangate-silo.dll");
+        Assert.True(File.Exists(path), $"the silo is not built at {path}");
+        return path;
     }
 }

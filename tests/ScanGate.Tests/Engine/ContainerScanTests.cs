@@ -48,6 +48,16 @@ public sealed class ContainerScanTests : IAsyncLifetime
         Assert.Equal(findings.Count, done.Counts.Total);
         Assert.True(done.GatePassed);
         Assert.Empty(await DockerCli.ContainersWithLabelAsync(ContainerLabels.Scan, id)); // removed once done
+
+        // The tool's own report and the scan's log are kept as artifacts.
+        var artifacts = _cluster.SiloServices.GetRequiredService<ScanGate.Storage.IArtifactStore>();
+        var kept = await artifacts.ListAsync(id);
+        Assert.Contains(kept, a => a.Name == "nmap.xml" && a.Type == ArtifactType.RawReport && a.Size > 0);
+        Assert.Contains(kept, a => a.Name == "scan.log" && a.Type == ArtifactType.Log);
+        await using (var report = await artifacts.OpenAsync(id, "nmap.xml"))
+            Assert.Contains($"portid=\"{openPort}\"", await new StreamReader(report!.Content).ReadToEndAsync());
+        await using (var log = await artifacts.OpenAsync(id, "scan.log"))
+            Assert.Contains("[nmap] ", await new StreamReader(log!.Content).ReadToEndAsync());
     }
 
     [Fact]

@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace ScanGate.Tests.Infrastructure;
 
 /// <summary>The built silo executable (scangate-silo) as a process of its own: a silo co-hosting the API, or an
-/// API node. Its output goes to a log file, which a failing test prints.</summary>
+/// API node. Its output goes to a log file, which a failing test prints. Shared by the tests and the
+/// benchmarks (linked into both), so it depends on nothing but the BCL.</summary>
 public sealed class ScanGateProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -25,12 +26,12 @@ public sealed class ScanGateProcess : IAsyncDisposable
         Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    /// <summary>Starts the process with <paramref name="settings"/> as environment variables (ScanGate__…).</summary>
-    public static ScanGateProcess Start(string name, IReadOnlyDictionary<string, string> settings, int? httpPort = null, int? siloPort = null)
+    /// <summary>Starts <paramref name="dll"/> (scangate-silo.dll) with <paramref name="settings"/> as environment
+    /// variables (ScanGate__…).</summary>
+    public static ScanGateProcess Start(string dll, string name, IReadOnlyDictionary<string, string> settings, int? httpPort = null, int? siloPort = null)
     {
-        var dll = SiloAssembly.Path();
-        var port = httpPort ?? Net.FreePort();
-        var silo = siloPort ?? Net.FreePort();
+        var port = httpPort ?? FreePort();
+        var silo = siloPort ?? FreePort();
         var logPath = Path.Combine(Path.GetTempPath(), $"scangate-{name}-{Guid.NewGuid():N}.log");
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -40,7 +41,7 @@ public sealed class ScanGateProcess : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         psi.Environment["ScanGate__Orleans__SiloPort"] = silo.ToString();
-        psi.Environment["ScanGate__Orleans__GatewayPort"] = Net.FreePort().ToString();
+        psi.Environment["ScanGate__Orleans__GatewayPort"] = FreePort().ToString();
         foreach (var (k, v) in settings) psi.Environment[k] = v;
         var process = Process.Start(psi)!;
         var log = new StreamWriter(logPath) { AutoFlush = true };
@@ -93,10 +94,17 @@ public sealed class ScanGateProcess : IAsyncDisposable
     public async Task StopAsync(TimeSpan grace)
     {
         if (_process.HasExited) return;
-        await Proc.RunAsync("kill", "-TERM", _process.Id.ToString());
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
         using var cts = new CancellationTokenSource(grace);
         try { await _process.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { await KillAsync(); }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
@@ -104,22 +112,5 @@ public sealed class ScanGateProcess : IAsyncDisposable
         await KillAsync();
         Http.Dispose();
         _process.Dispose();
-    }
-}
-
-/// <summary>Where the built silo is.</summary>
-public static class SiloAssembly
-{
-    /// <summary>The silo as built next to this test assembly's configuration (Debug or Release).</summary>
-    public static string Path()
-    {
-        var testDir = new DirectoryInfo(AppContext.BaseDirectory);
-        var configuration = testDir.Parent!.Name; // bin/<Configuration>/net10.0
-        var root = testDir;
-        while (root is not null && !File.Exists(System.IO.Path.Combine(root.FullName, "ScanGate.sln"))) root = root.Parent;
-        Assert.NotNull(root);
-        var path = System.IO.Path.Combine(root.FullName, "silo", "bin", configuration, testDir.Name, "scangate-silo.dll");
-        Assert.True(File.Exists(path), $"the silo is not built at {path}");
-        return path;
     }
 }
