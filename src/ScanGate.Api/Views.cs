@@ -45,11 +45,12 @@ public sealed record FindingView(
     string Id, string ScanId, string? Project, string Fingerprint, string Scanner, string Category, string Severity, string Title,
     string? Description, string? RuleId, IReadOnlyList<string> Cves, double? Cvss, FindingLocation Location,
     string? Remediation, IReadOnlyList<string> References, DateTimeOffset DetectedAt,
-    string Status, string? StatusNote, DateTimeOffset? StatusChangedAt, string? StatusChangedBy)
+    string Status, string? StatusNote, DateTimeOffset? StatusChangedAt, string? StatusChangedBy,
+    string? FixedVersion, string? CvssVector, bool AuditOnly)
 {
     public static FindingView Of(Finding f) => new(f.Id, f.ScanId, f.ProjectKey, f.Fingerprint, f.Scanner, f.Category, f.Severity.Word(), f.Title,
         f.Description, f.RuleId, f.Cves, f.Cvss, f.Location, f.Remediation, f.References, f.DetectedAt,
-        f.Status.Word(), f.StatusNote, f.StatusChangedAt, f.StatusChangedBy);
+        f.Status.Word(), f.StatusNote, f.StatusChangedAt, f.StatusChangedBy, f.FixedVersion, f.CvssVector, f.AuditOnly);
 }
 
 public sealed record FindingPageView(IReadOnlyList<FindingView> Items, string? NextCursor, int Total);

@@ -26,6 +26,32 @@ public sealed record Finding
     [Id(18)] public string? StatusNote { get; init; }
     [Id(19)] public DateTimeOffset? StatusChangedAt { get; init; }
     [Id(20)] public string? StatusChangedBy { get; init; }
+    /// <summary>The version of <see cref="FindingLocation.Package"/> that no longer has the problem.</summary>
+    [Id(21)] public string? FixedVersion { get; init; }
+    /// <summary>The CVSS vector the score came from, when the tool gave one.</summary>
+    [Id(22)] public string? CvssVector { get; init; }
+    /// <summary>For image scans: the policy (image rule) this finding breaks is in audit mode and never fails a gate.</summary>
+    [Id(23)] public bool AuditOnly { get; init; }
+}
+
+/// <summary>The categories a finding falls in (the API's words).</summary>
+public static class FindingCategories
+{
+    public const string Vulnerability = "vulnerability";
+    public const string Sast = "sast";
+    public const string Secret = "secret";
+    public const string Iac = "iac";
+    public const string Misconfiguration = "misconfiguration";
+    public const string Network = "network";
+    public const string Tls = "tls";
+    public const string Header = "header";
+    public const string License = "license";
+    public const string SbomComponent = "sbom_component";
+
+    public static readonly IReadOnlyList<string> All =
+        [Vulnerability, Sast, Secret, Iac, Misconfiguration, Network, Tls, Header, License, SbomComponent];
+
+    public static bool IsKnown(string category) => All.Contains(category);
 }
 
 [GenerateSerializer, Alias("scangate.finding-location.v1")]
@@ -38,12 +64,33 @@ public sealed record FindingLocation
     [Id(4)] public int? Port { get; init; }
     [Id(5)] public string? Package { get; init; }
     [Id(6)] public string? Version { get; init; }
+    /// <summary>For image scans: the image reference that was scanned.</summary>
+    [Id(7)] public string? Image { get; init; }
+    /// <summary>For image scans: the layer (digest or the instruction that made it) the problem came in with.</summary>
+    [Id(8)] public string? Layer { get; init; }
 
-    /// <summary>A compact, stable text form used for fingerprints and display.</summary>
+    /// <summary>A compact text form for display and search.</summary>
     public override string ToString() => string.Join("|", new[]
     {
-        File, Line?.ToString(), Url, Host, Port?.ToString(), Package, Version,
+        Image, File, Line?.ToString(), Url, Host, Port?.ToString(), Package, Version,
     }.Where(p => !string.IsNullOrEmpty(p)));
+
+    /// <summary>What identifies the place across scans: the package without its version (an upgrade that does not
+    /// fix the problem is the same finding) and without the layer (a rebuilt image has new layer digests).</summary>
+    public string IdentityKey() => string.Join("|", new[]
+    {
+        Image is null ? null : ImageName(Image), File, Line?.ToString(), Url, Host, Port?.ToString(), Package,
+    }.Where(p => !string.IsNullOrEmpty(p)));
+
+    /// <summary>The image's repository without tag or digest, so a new tag of the same image keeps its findings' identity.</summary>
+    private static string ImageName(string image)
+    {
+        var at = image.IndexOf('@');
+        if (at >= 0) image = image[..at];
+        var slash = image.LastIndexOf('/');
+        var colon = image.LastIndexOf(':');
+        return colon > slash ? image[..colon] : image;
+    }
 }
 
 /// <summary>Counts of findings per severity.</summary>

@@ -77,13 +77,16 @@ public sealed class FindingContext(string scanId, string scanner, TimeProvider? 
     public IReadOnlyList<string> Warnings => _warnings;
     public void Warn(string message) => _warnings.Add(message);
 
-    /// <summary>A new finding; its fingerprint hashes the scanner, the rule and the location.</summary>
+    /// <summary>A new finding; its fingerprint hashes the scanner, the rule and the location's identity (file and
+    /// line, URL, host and port, package without version, image without tag), so it is stable across scans.</summary>
     public Finding Create(string category, Severity severity, string title, string ruleId, FindingLocation location,
         string? description = null, string? remediation = null, IReadOnlyList<string>? references = null,
-        IReadOnlyList<string>? cves = null, double? cvss = null) => new()
+        IReadOnlyList<string>? cves = null, double? cvss = null, string? fixedVersion = null, string? cvssVector = null) => new()
     {
         Id = Ids.NewFindingId(),
-        Fingerprint = Fingerprints.Of(Scanner, ruleId, location.ToString()),
+        Fingerprint = Fingerprints.Of(Scanner, ruleId, location.IdentityKey()),
+        FixedVersion = fixedVersion,
+        CvssVector = cvssVector,
         ScanId = ScanId,
         Scanner = Scanner,
         Category = category,
