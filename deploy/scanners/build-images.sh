@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds every scanner image that can be built on this machine, from Debian packages only.
+# Builds every scanner image that can be built on this machine, from Debian and npm packages only.
 # When debian:trixie-slim is neither present nor pullable (no registry reachable), it is
 # made locally with debootstrap and docker import. Re-running skips images that exist;
 # pass --force to rebuild them all.
@@ -32,6 +32,12 @@ for dir in "$here"/*/; do
   name="$(basename "$dir")"
   [ -f "$dir/Dockerfile" ] || continue
   tag="scangate/$name:latest"
+  # A tool that cannot be installed from Debian or npm packages (its release comes from a registry or a
+  # download site this machine cannot reach) says so on a line of its Dockerfile; it is built where it can be.
+  if grep -q '^# scangate: needs-internet' "$dir/Dockerfile"; then
+    log "$tag skipped (its Dockerfile needs the internet)"
+    continue
+  fi
   if [ "$force" = 0 ] && docker image inspect "$tag" >/dev/null 2>&1; then
     log "$tag present"
     continue
