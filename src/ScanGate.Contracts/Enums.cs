@@ -23,6 +23,8 @@ public enum TargetKind
     Url,
     /// <summary>A Git repository reachable over https:// or git://.</summary>
     GitRepository,
+    /// <summary>A container image reference: [registry[:port]/]name[:tag][@sha256:digest].</summary>
+    ContainerImage,
 }
 
 public static class StatusWords

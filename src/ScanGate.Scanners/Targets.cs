@@ -26,6 +26,7 @@ public static partial class Targets
             case TargetKind.TlsEndpoint: return TryTls(value, out normalized, out error);
             case TargetKind.Url: return TryUrl(value, out normalized, out error);
             case TargetKind.GitRepository: return TryGit(value, out normalized, out error);
+            case TargetKind.ContainerImage: return TryImage(value, out normalized, out error);
             default: error = "unsupported target kind"; return false;
         }
     }
@@ -114,6 +115,20 @@ public static partial class Targets
         normalized = uri.AbsoluteUri;
         return true;
     }
+
+    private static bool TryImage(string value, out string normalized, out string error)
+    {
+        normalized = ""; error = "";
+        if (value.Contains("://")) { error = "an image reference has no scheme: registry.example.com/team/app:1.2 or app@sha256:…"; return false; }
+        if (!ImageReference().IsMatch(value))
+        { error = "target must be an image reference: [registry[:port]/]name[:tag][@sha256:digest], name in lower case"; return false; }
+        normalized = value;
+        return true;
+    }
+
+    // registry (a host with a dot or a port, or localhost), then lower-case path components, an optional tag and an optional digest.
+    [GeneratedRegex(@"^(?:(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|[A-Za-z0-9-]+:\d{1,5}|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+:\d{1,5})/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$")]
+    private static partial Regex ImageReference();
 
     [GeneratedRegex(@"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")]
     private static partial Regex HostName();

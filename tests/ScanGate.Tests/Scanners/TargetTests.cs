@@ -44,3 +44,29 @@ public class TargetTests
         Assert.Contains(reasonPart, error);
     }
 }
+
+public sealed class ImageTargetTests
+{
+    [Theory]
+    [InlineData("alpine")]
+    [InlineData("alpine:3.19")]
+    [InlineData("library/nginx:1.27-alpine")]
+    [InlineData("registry.example.com/team/app:v1.2.3")]
+    [InlineData("localhost:5000/app")]
+    [InlineData("ghcr.io/org/tool@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void Accepts_image_references(string image)
+    {
+        Assert.True(ScanGate.Scanners.Targets.TryNormalize(ScanGate.Contracts.TargetKind.ContainerImage, image, out var normalized, out var error), error);
+        Assert.Equal(image, normalized);
+    }
+
+    [Theory]
+    [InlineData("--config=/etc/passwd")]
+    [InlineData("Alpine")]
+    [InlineData("docker://alpine")]
+    [InlineData("alpine:3.19;rm")]
+    [InlineData("../etc/passwd")]
+    [InlineData("app@sha256:short")]
+    public void Refuses_what_is_not_an_image_reference(string image) =>
+        Assert.False(ScanGate.Scanners.Targets.TryNormalize(ScanGate.Contracts.TargetKind.ContainerImage, image, out _, out _));
+}
