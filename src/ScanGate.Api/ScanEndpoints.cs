@@ -110,7 +110,7 @@ public static partial class ScanEndpoints
         var v = ScanView.Of(s);
         return TypedResults.Ok(new ResultsView(v.Id, v.ScanType, v.Target, v.ScanProfile, v.Status, v.CreatedAt, v.StartedAt, v.FinishedAt,
             v.Scanners, v.Counts, v.GatePassed, v.FailOnSeverity, s.GateReasons, s.Counts.Total, v.Project, v.Branch, v.PipelineContext,
-            v.RescanOf, v.RescannedAs, v.ScheduleId, v.Links));
+            v.RescanOf, v.RescannedAs, v.ScheduleId, v.Links, s.Verdict?.Score, s.Verdict?.Grade, s.Verdict?.ComplianceGrade, v.Gate));
     }
 
     private static async Task<IResult> RunCommand(string id, string command, HttpContext http, IGrainFactory grains)

@@ -16,7 +16,10 @@ public sealed class RequestValidationException(string field, string detail) : Ex
 public static partial class ScanRequestParser
 {
     private static readonly HashSet<string> KnownFields =
-        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context", "project", "callback_url"];
+        ["scan_type", "target", "scan_profile", "scanners", "fail_on_severity", "branch", "pipeline_context", "project", "callback_url",
+         "commit", "max_counts", "fail_on_sast", "fail_on_dependency", "fail_on_iac", "fail_on_secrets", "new_only", "base_branch",
+         "base_commit", "image_policy", "expected_uploads"];
+    public const int MaxExpectedUploads = 20;
     public const int MaxPipelineContextBytes = 16 * 1024;
 
     public static ScanRequest Parse(JsonElement body, ScanCatalog catalog, string orgId) => Parse(body, catalog, orgId, out _);
@@ -92,12 +95,67 @@ public static partial class ScanRequestParser
         var callback = OptionalString(body, "callback_url");
         if (callback is not null) callback = CallbackUrl(callback, allowPrivateCallbacks);
 
+        var commit = CommitId(body, "commit");
+        var gate = ParseGate(body);
+        if (gate.NewOnly && project is null)
+            throw new RequestValidationException("new_only", "new_only judges findings against the project's baseline: name the project");
+        var expectedUploads = RequestBody.Int(body, "expected_uploads", 0, MaxExpectedUploads) ?? 0;
+
         return new ScanRequest
         {
             ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, FailOnSeverity = failOn,
             Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project, CallbackUrl = callback,
+            Commit = commit, Gate = gate, ExpectedUploads = expectedUploads,
         };
     }
+
+    /// <summary>The gate beyond fail_on_severity: max_counts, the category switches, new_only against a baseline,
+    /// and the image-policy mode.</summary>
+    private static GateSpec ParseGate(JsonElement body)
+    {
+        var maxCounts = new Dictionary<Severity, int>();
+        if (body.TryGetProperty("max_counts", out var mc) && mc.ValueKind != JsonValueKind.Null)
+        {
+            if (mc.ValueKind != JsonValueKind.Object)
+                throw new RequestValidationException("max_counts", "max_counts must be an object such as {\"critical\": 0, \"high\": 5}");
+            foreach (var p in mc.EnumerateObject())
+            {
+                if (!StatusWords.TryParseSeverity(p.Name, out var severity))
+                    throw new RequestValidationException("max_counts", $"max_counts has an unknown severity '{p.Name}'; severities: critical, high, medium, low, info");
+                if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out var max) || max < 0)
+                    throw new RequestValidationException("max_counts", $"max_counts.{p.Name} must be a whole number of at least 0");
+                maxCounts[severity] = max;
+            }
+        }
+        var baseBranch = OptionalString(body, "base_branch");
+        if (baseBranch is not null && !GitRef().IsMatch(baseBranch))
+            throw new RequestValidationException("base_branch", "base_branch must be a Git branch name");
+        var newOnly = RequestBody.Bool(body, "new_only") ?? false;
+        var baseCommit = CommitId(body, "base_commit");
+        if (!newOnly && (baseBranch is not null || baseCommit is not null))
+            throw new RequestValidationException(baseBranch is not null ? "base_branch" : "base_commit", "a baseline only applies with new_only: true");
+        return new GateSpec
+        {
+            MaxCounts = maxCounts,
+            FailOnSast = RequestBody.Bool(body, "fail_on_sast"),
+            FailOnDependency = RequestBody.Bool(body, "fail_on_dependency"),
+            FailOnIac = RequestBody.Bool(body, "fail_on_iac"),
+            FailOnSecrets = RequestBody.Bool(body, "fail_on_secrets"),
+            NewOnly = newOnly, BaseBranch = baseBranch, BaseCommit = baseCommit,
+            ImagePolicy = RequestBody.Enum<ImagePolicyMode>(body, "image_policy") ?? ImagePolicyMode.Enforce,
+        };
+    }
+
+    private static string? CommitId(JsonElement body, string field)
+    {
+        var value = OptionalString(body, field);
+        if (value is not null && !CommitHash().IsMatch(value))
+            throw new RequestValidationException(field, $"{field} must be a Git commit id: 7 to 64 hexadecimal characters");
+        return value?.ToLowerInvariant();
+    }
+
+    [GeneratedRegex("^[0-9a-fA-F]{7,64}$")]
+    private static partial Regex CommitHash();
 
     /// <summary>Parses a scan as <see cref="Parse(JsonElement, ScanCatalog, string, bool, out bool, IReadOnlyCollection{string}?)"/>
     /// does and checks its target against the deployment's policy: a scan to run now and a scheduled one are read alike.</summary>
@@ -132,6 +190,7 @@ public static partial class ScanRequestParser
         TargetKind.TlsEndpoint => "host[:port] or https:// URL",
         TargetKind.Url => "http:// or https:// URL",
         TargetKind.GitRepository => "https:// or git:// Git repository URL",
+        TargetKind.ContainerImage => "container image reference such as registry.example.com/team/app:1.2",
         _ => kind.ToString(),
     };
 

@@ -17,14 +17,16 @@ public sealed record ScanView(
     string Id, string ScanType, string Target, string ScanProfile, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<ScannerView> Scanners, SeverityCountsView Counts, bool? GatePassed, string FailOnSeverity,
-    string? Project, string? Branch, JsonElement? PipelineContext, string? RescanOf, string? RescannedAs, string? ScheduleId, ScanLinks Links)
+    string? Project, string? Branch, JsonElement? PipelineContext, string? RescanOf, string? RescannedAs, string? ScheduleId, ScanLinks Links,
+    string? Commit, GateView Gate, int Uploads, int ExpectedUploads)
 {
     public static ScanView Of(ScanSnapshot s) => new(
         s.Id, s.Request.ScanType, s.Request.Target, s.Request.Profile, s.Status.Word(),
         s.CreatedAt, s.StartedAt, s.FinishedAt,
         s.Scanners.Select(r => new ScannerView(r.Name, r.Status.Word(), r.Phase.Word(), r.Percent, r.Error, SeverityCountsView.Of(r.Counts), r.Reruns)).ToList(),
         SeverityCountsView.Of(s.Counts), s.GatePassed, s.Request.FailOnSeverity?.Word() ?? "none",
-        s.Request.ProjectKey, s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, s.Request.ScheduleId, LinksOf(s.Id));
+        s.Request.ProjectKey, s.Request.Branch, ParseContext(s.Request.PipelineContextJson), s.RescanOf, s.RescannedAs, s.Request.ScheduleId, LinksOf(s.Id),
+        s.Request.Commit, GateView.Of(s), s.Uploads, s.Request.ExpectedUploads);
 
     public static ScanLinks LinksOf(string id) =>
         new($"/api/v1/scans/{id}", $"/api/v1/scans/{id}/events", $"/api/v1/scans/{id}/results");
@@ -37,7 +39,27 @@ public sealed record ResultsView(
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<ScannerView> Scanners, SeverityCountsView Counts, bool? GatePassed, string FailOnSeverity,
     IReadOnlyList<string> Reasons, int FindingsCount, string? Project, string? Branch, JsonElement? PipelineContext,
-    string? RescanOf, string? RescannedAs, string? ScheduleId, ScanLinks Links);
+    string? RescanOf, string? RescannedAs, string? ScheduleId, ScanLinks Links,
+    int? Score, string? Grade, string? ComplianceGrade, GateView Gate);
+
+/// <summary>The gate a scan is judged by, and (once it is over) its verdict.</summary>
+public sealed record GateView(
+    bool? Passed, IReadOnlyList<string> Reasons, int? Score, string? Grade, string? ComplianceGrade,
+    SeverityCountsView? Judged, SeverityCountsView? NewCounts, string? BaselineScanId,
+    string FailOnSeverity, IReadOnlyDictionary<string, int> MaxCounts, bool? FailOnSast, bool? FailOnDependency, bool? FailOnIac, bool? FailOnSecrets,
+    bool NewOnly, string? BaseBranch, string? BaseCommit, string ImagePolicy)
+{
+    public static GateView Of(ScanSnapshot s)
+    {
+        var spec = s.Request.Gate;
+        var v = s.Verdict;
+        return new(s.GatePassed, s.GateReasons, v?.Score, v?.Grade, v?.ComplianceGrade,
+            v is null ? null : SeverityCountsView.Of(v.Judged), v?.New is { } n ? SeverityCountsView.Of(n) : null, v?.BaselineScanId,
+            s.Request.FailOnSeverity?.Word() ?? "none", spec.MaxCounts.ToDictionary(m => m.Key.Word(), m => m.Value),
+            spec.FailOnSast, spec.FailOnDependency, spec.FailOnIac, spec.FailOnSecrets,
+            spec.NewOnly, spec.BaseBranch, spec.BaseCommit, spec.ImagePolicy.Word());
+    }
+}
 
 public sealed record CreatedScanView(string Id, string Status, ScanLinks Links);
 

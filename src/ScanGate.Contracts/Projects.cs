@@ -30,6 +30,10 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("update")] Task<CommandResult<Project>> Update(Project project);
     [Alias("delete")] Task<bool> Delete();
     [Alias("add-scan")] Task AddScan(string scanId);
+    /// <summary>A completed scan becomes the baseline of its branch and of its commit (for new_only gates).</summary>
+    [Alias("record-baseline")] Task RecordBaseline(string scanId, string? branch, string? commit);
+    /// <summary>The scan a new_only gate compares with: the commit's when given and known, else the branch's.</summary>
+    [Alias("find-baseline"), ReadOnly] Task<string?> FindBaseline(string? branch, string? commit);
 
     /// <summary>Starts a scan of this project: the one place a scan is started from a request, for the API and
     /// for schedules alike. The scan takes the project's gate unless the request chose its own.</summary>

@@ -22,6 +22,12 @@ public sealed record ScanRequest
     [Id(10)] public string? CallbackUrl { get; init; }
     /// <summary>The project schedule that started the scan, when one did.</summary>
     [Id(11)] public string? ScheduleId { get; init; }
+    /// <summary>The rest of the gate: counts, category switches, new-only, image-policy mode.</summary>
+    [Id(12)] public GateSpec Gate { get; init; } = GateSpec.Default;
+    /// <summary>The commit scanned (head of the branch), so later scans can use it as their baseline.</summary>
+    [Id(13)] public string? Commit { get; init; }
+    /// <summary>Results uploaded from scanners run elsewhere that the scan waits for before it completes.</summary>
+    [Id(14)] public int ExpectedUploads { get; init; }
 }
 
 /// <summary>What one scanner run is asked to do.</summary>

@@ -36,6 +36,10 @@ public sealed record ScanSnapshot
     [Id(11)] public string? RescannedAs { get; init; }
     /// <summary>The sequence number of the last event published; SSE resumes after it.</summary>
     [Id(12)] public long Sequence { get; init; }
+    /// <summary>Null until the scan is terminal.</summary>
+    [Id(13)] public GateVerdict? Verdict { get; init; }
+    /// <summary>Uploads received so far (see <see cref="ScanRequest.ExpectedUploads"/>).</summary>
+    [Id(14)] public int Uploads { get; init; }
 }
 
 public enum CommandError { None, NotFound, Conflict, Invalid, Unavailable, QuotaExceeded, Forbidden }

@@ -11,6 +11,10 @@ public sealed class ProjectState
 {
     [Id(0)] public Project? Project { get; set; }
     [Id(1)] public List<ProjectSchedule> Schedules { get; set; } = [];
+    /// <summary>Latest completed scan per branch.</summary>
+    [Id(2)] public Dictionary<string, string> BranchBaselines { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Completed scan per commit, oldest first (bounded).</summary>
+    [Id(3)] public List<KeyValuePair<string, string>> CommitBaselines { get; set; } = [];
 }
 
 /// <summary>A project's settings, its most recent scans and its schedules. Key: "{orgId}/{projectKey}".</summary>
@@ -79,6 +83,31 @@ public sealed class ProjectGrain(
         await KeepScheduleWakeupsAsync();
         await GrainFactory.GetGrain<IOrganizationGrain>(current.OrgId).RemoveProject(current.Key);
         return true;
+    }
+
+    private const int CommitBaselineCount = 500;
+
+    public async Task RecordBaseline(string scanId, string? branch, string? commit)
+    {
+        if (store.State.Project is not { } p) return;
+        branch ??= p.DefaultBranch;
+        store.State.BranchBaselines[branch] = scanId;
+        if (commit is not null)
+        {
+            var commits = store.State.CommitBaselines;
+            commits.RemoveAll(c => c.Key == commit);
+            commits.Add(new(commit, scanId));
+            if (commits.Count > CommitBaselineCount) commits.RemoveRange(0, commits.Count - CommitBaselineCount);
+        }
+        await store.WriteStateAsync();
+    }
+
+    public Task<string?> FindBaseline(string? branch, string? commit)
+    {
+        if (commit is not null && store.State.CommitBaselines.FindLast(c => c.Key.StartsWith(commit, StringComparison.Ordinal) || commit.StartsWith(c.Key, StringComparison.Ordinal)) is { Value: { } byCommit })
+            return Task.FromResult<string?>(byCommit);
+        branch ??= store.State.Project?.DefaultBranch;
+        return Task.FromResult(branch is not null && store.State.BranchBaselines.TryGetValue(branch, out var byBranch) ? byBranch : null);
     }
 
     public async Task AddScan(string scanId)

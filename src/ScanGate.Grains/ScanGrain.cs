@@ -27,6 +27,8 @@ public sealed class ScanState
     [Id(11)] public ScanStatus? Ending { get; set; }
     [Id(12)] public long Sequence { get; set; }
     [Id(13)] public CallbackState? Callback { get; set; }
+    [Id(14)] public GateVerdict? Verdict { get; set; }
+    [Id(15)] public int Uploads { get; set; }
 }
 
 [GenerateSerializer, Alias("scangate.callback-state.v1")]
@@ -295,11 +297,15 @@ public sealed class ScanGrain(
         }
         else S.Counts = await findings.CountAsync(ScanId);
         await KeepLogAsync();
-        var (passed, reasons) = GatePolicy.Evaluate(S.Request!.FailOnSeverity, S.Counts, runs, S.Status);
+        var verdict = await JudgeAsync(runs);
+        var passed = verdict.Passed;
+        S.Verdict = verdict;
         S.GatePassed = passed;
-        S.GateReasons = reasons.ToList();
+        S.GateReasons = verdict.Reasons.ToList();
         S.FinishedAt = DateTimeOffset.UtcNow;
         await store.WriteStateAsync();
+        if (S.Status == ScanStatus.Completed && S.Request!.ProjectKey is { } projectKey)
+            await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(S.Request.OrgId, projectKey)).RecordBaseline(ScanId, S.Request.Branch, S.Request.Commit);
         await PublishStatus();
         await PublishAsync(new ScanEvent
         {
@@ -319,6 +325,46 @@ public sealed class ScanGrain(
             StartDelivery();
         }
         logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), passed ? "passed" : "failed");
+    }
+
+    /// <summary>The verdict: the findings paged through the gate (switches, triage, audit mode, and with new_only the
+    /// project's baseline for the base commit or branch).</summary>
+    private async Task<GateVerdict> JudgeAsync(IReadOnlyCollection<ScannerState> runs)
+    {
+        var request = S.Request!;
+        var spec = request.Gate;
+        Baseline? baseline = null;
+        HashSet<string>? known = null;
+        if (spec.NewOnly && request.ProjectKey is { } projectKey)
+        {
+            var describes = spec.BaseCommit is { } commit ? $"commit {commit}" : spec.BaseBranch is { } branch ? $"branch {branch}" : "the project's default branch";
+            var baselineScan = await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, projectKey)).FindBaseline(spec.BaseBranch, spec.BaseCommit);
+            if (baselineScan == ScanId) baselineScan = null;
+            baseline = new Baseline(baselineScan, describes);
+            known = baselineScan is null ? [] : await FingerprintsAsync(baselineScan);
+        }
+        var tally = new GateTally();
+        if (S.Status != ScanStatus.Cancelled)
+            await foreach (var f in AllFindingsAsync(ScanId)) tally.Add(f, spec, known);
+        return GatePolicy.Evaluate(request.FailOnSeverity, spec, tally, runs, S.Status, imageScan: request.ScanType == "container_image", baseline);
+    }
+
+    private async IAsyncEnumerable<Finding> AllFindingsAsync(string scanId)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await findings.ListAsync(scanId, new FindingQuery { Limit = 1000, Cursor = cursor });
+            foreach (var f in page.Items) yield return f;
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+    }
+
+    private async Task<HashSet<string>> FingerprintsAsync(string scanId)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var f in AllFindingsAsync(scanId)) set.Add(f.Fingerprint);
+        return set;
     }
 
     /// <summary>Stores the scan's log as its "scan.log" artifact. A scan that cannot keep its log still ends.</summary>
@@ -489,6 +535,8 @@ public sealed class ScanGrain(
         Counts = S.Status.IsTerminal() ? S.Counts : S.Runs.Values.Aggregate(new SeverityCounts(), (a, r) => a.Add(r.Counts)),
         GatePassed = S.GatePassed,
         GateReasons = S.GateReasons.ToList(),
+        Verdict = S.Verdict,
+        Uploads = S.Uploads,
         RescanOf = S.RescanOf,
         RescannedAs = S.RescannedAs,
         Sequence = S.Sequence,

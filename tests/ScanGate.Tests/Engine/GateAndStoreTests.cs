@@ -7,33 +7,6 @@ namespace ScanGate.Tests.Engine;
 
 public class GateAndStoreTests
 {
-    private static readonly ScannerState Ok = new() { Name = "nmap", Status = RunStatus.Completed };
-
-    [Theory]
-    [InlineData("critical", 0, 5, true)]
-    [InlineData("critical", 1, 0, false)]
-    [InlineData("high", 0, 1, false)]
-    [InlineData("medium", 0, 0, true)]
-    [InlineData(null, 3, 3, true)]
-    public void Gate_fails_on_findings_at_or_above_the_threshold(string? threshold, int critical, int high, bool passed)
-    {
-        Severity? t = threshold is null ? null : Enum.Parse<Severity>(threshold, ignoreCase: true);
-        var (gate, reasons) = GatePolicy.Evaluate(t, new SeverityCounts { Critical = critical, High = high, Low = 7 }, [Ok], ScanStatus.Completed);
-        Assert.Equal(passed, gate);
-        Assert.NotEmpty(reasons);
-    }
-
-    [Fact]
-    public void Gate_names_a_failed_scanner_and_fails_a_scan_where_nothing_completed()
-    {
-        var failed = new ScannerState { Name = "testssl", Status = RunStatus.Failed, Error = "timed out after 3 s" };
-        var (passed, reasons) = GatePolicy.Evaluate(Severity.Critical, new SeverityCounts(), [Ok, failed], ScanStatus.Completed);
-        Assert.True(passed);
-        Assert.Contains(reasons, r => r.Contains("testssl failed: timed out"));
-        Assert.False(GatePolicy.Evaluate(Severity.Critical, new SeverityCounts(), [failed], ScanStatus.Failed).Passed);
-        Assert.False(GatePolicy.Evaluate(null, new SeverityCounts(), [Ok], ScanStatus.Cancelled).Passed);
-    }
-
     [Fact]
     public async Task Store_merges_duplicates_pages_by_cursor_and_deletes()
     {
