@@ -111,6 +111,7 @@ public static class ScanGateHost
         services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
         services.AddSingleton<IContainerRuntime, DockerContainerRuntime>();
         services.Configure<AdmissionOptions>(configuration.GetSection(AdmissionOptions.Section));
+        services.Configure<UploadOptions>(configuration.GetSection(UploadOptions.Section));
         services.Configure<ScheduleOptions>(configuration.GetSection(ScheduleOptions.Section));
         // Orleans refuses reminder periods under its minimum (a minute by default); a deployment or a test that
         // asks for a shorter schedule or run-watchdog reminder lowers the minimum to it.

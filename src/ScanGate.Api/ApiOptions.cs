@@ -8,6 +8,13 @@ public sealed class ApiOptions
     public int SseHeartbeatSeconds { get; set; } = 15;
     /// <summary>Larger request bodies are refused with 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+    /// <summary>Reports uploaded into a scan (SARIF, SBOMs) may be this large.</summary>
+    public long MaxUploadBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The body limit of a request: uploads have their own.</summary>
+    public long LimitFor(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        request.Method == "POST" && request.Path.StartsWithSegments("/api/v1/scans") && request.Path.Value!.EndsWith("/uploads", StringComparison.Ordinal)
+            ? MaxUploadBytes : MaxRequestBodyBytes;
     /// <summary>Accept http:// and private-address callback URLs (on-prem, tests); keep it in step with ScanGate:Callbacks:AllowPrivateAddresses.</summary>
     public bool AllowPrivateCallbacks { get; set; }
 }

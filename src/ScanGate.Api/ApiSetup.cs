@@ -24,8 +24,9 @@ public static class ApiSetup
         services.Configure<TargetPolicyOptions>(configuration.GetSection(TargetPolicyOptions.Section));
         services.Configure<ScanGate.Contracts.ScheduleOptions>(configuration.GetSection(ScanGate.Contracts.ScheduleOptions.Section));
         services.AddSingleton<TargetPolicy>();
-        var maxBody = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>()?.MaxRequestBodyBytes ?? new ApiOptions().MaxRequestBodyBytes;
-        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = maxBody);
+        var limits = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        // Kestrel's own limit is the larger one; each request is held to its own limit below.
+        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = Math.Max(limits.MaxRequestBodyBytes, limits.MaxUploadBytes));
         services.AddProblemDetails();
         services.AddExceptionHandler<TransientClusterErrors>();
         services.ConfigureHttpJsonOptions(o =>
@@ -56,10 +57,13 @@ public static class ApiSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        var maxBody = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
+        var apiOptions = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
         app.Use(async (context, next) =>
         {
-            // Refuse an oversized body before anything reads it.
+            // Refuse an oversized body before anything reads it; a body without a length is cut at the limit.
+            var maxBody = apiOptions.LimitFor(context.Request);
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+                size.MaxRequestBodySize = maxBody;
             if (context.Request.ContentLength > maxBody)
             {
                 await Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
@@ -85,6 +89,7 @@ public static class ApiSetup
         api.MapProjectEndpoints();
         api.MapFindingEndpoints();
         api.MapArtifactEndpoints();
+        api.MapUploadEndpoints();
         api.MapAuditEndpoints();
         return app;
     }

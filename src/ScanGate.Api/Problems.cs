@@ -22,6 +22,9 @@ public static class Problems
 
     public static IResult ScanNotFound(string id) => NotFound($"no scan with id '{id}'");
 
+    public static IResult TooLarge(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large", detail: detail);
+
     public static IResult FromCommand(CommandError error, string? message) => error switch
     {
         CommandError.NotFound => NotFound(message ?? "not found"),

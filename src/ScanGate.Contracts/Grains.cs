@@ -26,6 +26,23 @@ public interface IScanGrain : IGrainWithStringKey
     [Alias("link-rescan")] Task LinkRescanOf(string originalScanId);
     [OneWay, Alias("on-run-progress")] Task OnRunProgress(RunProgress progress);
     [Alias("on-run-finished")] Task OnRunFinished(RunOutcome outcome);
+
+    /// <summary>Findings of a report uploaded from a scanner run elsewhere, in batches; the scan must not be over.</summary>
+    [Alias("add-uploaded-findings")] Task<CommandResult> AddUploadedFindings(IReadOnlyList<Finding> batch);
+    /// <summary>The upload is whole: it counts towards the uploads the scan waits for.</summary>
+    [Alias("upload-finished")] Task<CommandResult> UploadFinished(UploadRecord upload);
+}
+
+/// <summary>A report uploaded into a scan from a scanner run elsewhere.</summary>
+[GenerateSerializer, Alias("scangate.upload-record.v1")]
+public sealed record UploadRecord
+{
+    [Id(0)] public required string Tool { get; init; }
+    /// <summary>"sarif", "cyclonedx" or "syft".</summary>
+    [Id(1)] public required string Format { get; init; }
+    [Id(2)] public int Findings { get; init; }
+    [Id(3)] public DateTimeOffset At { get; init; }
+    [Id(4)] public long Bytes { get; init; }
 }
 
 /// <summary>One scanner container of one scan. Key: "{scanId}/{scanner}".</summary>

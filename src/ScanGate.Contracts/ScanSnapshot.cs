@@ -40,6 +40,7 @@ public sealed record ScanSnapshot
     [Id(13)] public GateVerdict? Verdict { get; init; }
     /// <summary>Uploads received so far (see <see cref="ScanRequest.ExpectedUploads"/>).</summary>
     [Id(14)] public int Uploads { get; init; }
+    [Id(15)] public IReadOnlyList<UploadRecord> UploadRecords { get; init; } = [];
 }
 
 public enum CommandError { None, NotFound, Conflict, Invalid, Unavailable, QuotaExceeded, Forbidden }

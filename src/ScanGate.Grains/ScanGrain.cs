@@ -29,6 +29,19 @@ public sealed class ScanState
     [Id(13)] public CallbackState? Callback { get; set; }
     [Id(14)] public GateVerdict? Verdict { get; set; }
     [Id(15)] public int Uploads { get; set; }
+    [Id(16)] public List<UploadRecord> UploadRecords { get; set; } = [];
+    /// <summary>The wait for expected uploads ran out before they all came.</summary>
+    [Id(17)] public bool UploadsMissing { get; set; }
+    /// <summary>When every scanner was done and the scan began to wait for its uploads.</summary>
+    [Id(18)] public DateTimeOffset? WaitingForUploadsSince { get; set; }
+}
+
+/// <summary>Reports uploaded from scanners run elsewhere. Bound from "ScanGate:Uploads".</summary>
+public sealed class UploadOptions
+{
+    public const string Section = "ScanGate:Uploads";
+    /// <summary>How long a scan whose scanners are done waits for the uploads it was told to expect.</summary>
+    public int WaitMinutes { get; set; } = 60;
 }
 
 [GenerateSerializer, Alias("scangate.callback-state.v1")]
@@ -55,6 +68,7 @@ public sealed class ScanGrain(
     IArtifactStore artifacts,
     IScanIndex index,
     ScanSnapshotMirror mirror,
+    Microsoft.Extensions.Options.IOptions<UploadOptions> uploadOptions,
     ILogger<ScanGrain> logger) : Grain, IScanGrain, IRemindable, IIncomingGrainCallFilter
 {
     /// <summary>A call that failed half-way (its state write refused, say, while the database restarts) leaves
@@ -94,6 +108,7 @@ public sealed class ScanGrain(
             StartKeepAlive();
             // A scan picked up again (its silo was lost) logs from here on and says so.
             _log = new ScanLogSpool($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [scangate] the scan was picked up again (its activation was lost); earlier lines were not kept");
+            if (S.WaitingForUploadsSince is not null) ArmUploadWait(); // the wait for uploads outlives the activation
         }
         if (S.Request is not null) mirror.Publish(Snapshot());
         return Task.CompletedTask;
@@ -200,7 +215,7 @@ public sealed class ScanGrain(
         await store.WriteStateAsync();
         foreach (var name in ActiveRuns()) await RunGrain(name).Halt(keepFindings: ending == ScanStatus.Stopped);
         await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.StatusType, At = DateTimeOffset.UtcNow, Status = S.Status, Message = $"{verb} requested" });
-        if (ActiveRuns().Count == 0) await FinishAsync();
+        await FinishWhenDoneAsync();
         return CommandResult.Success(Snapshot());
     }
 
@@ -282,8 +297,73 @@ public sealed class ScanGrain(
             {
                 Sequence = 0, Type = ScanEvent.FindingsType, At = DateTimeOffset.UtcNow, Scanner = outcome.Scanner, Counts = outcome.Counts,
             });
-        if (ActiveRuns().Count == 0) await FinishAsync();
+        await FinishWhenDoneAsync();
     }
+
+    /// <summary>The scan ends when every scanner is done and, unless it is being stopped or cancelled, every
+    /// expected upload has come; until then it waits (for at most ScanGate:Uploads:WaitMinutes).</summary>
+    private async Task FinishWhenDoneAsync()
+    {
+        if (ActiveRuns().Count > 0 || S.Status.IsTerminal()) return;
+        var expected = S.Request!.ExpectedUploads;
+        if (S.Ending is null && S.Uploads < expected && !S.UploadsMissing)
+        {
+            if (S.WaitingForUploadsSince is null)
+            {
+                S.WaitingForUploadsSince = DateTimeOffset.UtcNow;
+                await store.WriteStateAsync();
+                await PublishAsync(new ScanEvent
+                {
+                    Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow,
+                    Message = $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads",
+                });
+            }
+            ArmUploadWait();
+            return;
+        }
+        await FinishAsync();
+    }
+
+    private IGrainTimer? _uploadWait;
+
+    private void ArmUploadWait()
+    {
+        var due = S.WaitingForUploadsSince!.Value + TimeSpan.FromMinutes(uploadOptions.Value.WaitMinutes) - DateTimeOffset.UtcNow;
+        _uploadWait?.Dispose();
+        _uploadWait = this.RegisterGrainTimer(async () =>
+        {
+            if (S.Status.IsTerminal()) return;
+            S.UploadsMissing = true;
+            await FinishAsync();
+        }, new GrainTimerCreationOptions { DueTime = due < TimeSpan.Zero ? TimeSpan.Zero : due, Period = Timeout.InfiniteTimeSpan });
+    }
+
+    public async Task<CommandResult> AddUploadedFindings(IReadOnlyList<Finding> batch)
+    {
+        if (UploadRefusal() is { } refusal) return refusal;
+        await findings.AddAsync(ScanId, batch.Select(f => f with { ScanId = ScanId, OrgId = S.Request!.OrgId, ProjectKey = S.Request.ProjectKey }).ToList());
+        return CommandResult.Success(Snapshot());
+    }
+
+    public async Task<CommandResult> UploadFinished(UploadRecord upload)
+    {
+        if (UploadRefusal() is { } refusal) return refusal;
+        S.Uploads++;
+        S.UploadRecords.Add(upload);
+        await store.WriteStateAsync();
+        await PublishAsync(new ScanEvent
+        {
+            Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Scanner = upload.Tool,
+            Message = $"uploaded {upload.Format} report from {upload.Tool}: {upload.Findings} findings ({S.Uploads} of {S.Request!.ExpectedUploads} expected)",
+        });
+        await FinishWhenDoneAsync();
+        return CommandResult.Success(Snapshot());
+    }
+
+    private CommandResult? UploadRefusal() =>
+        S.Request is null ? CommandResult.Fail(CommandError.NotFound, $"no scan {ScanId}")
+        : S.Status.IsTerminal() || S.Ending is not null ? CommandResult.Fail(CommandError.Conflict, $"scan {ScanId} is {(S.Ending ?? S.Status).Word()}: it takes no more uploads")
+        : null;
 
     private async Task FinishAsync()
     {
@@ -316,6 +396,8 @@ public sealed class ScanGrain(
         await Admission.Release(ScanId);
         _keepAlive?.Dispose();
         _keepAlive = null;
+        _uploadWait?.Dispose();
+        _uploadWait = null;
         if (S.Request.CallbackUrl is not null)
         {
             S.Callback = new CallbackState { FirstAttemptAt = DateTimeOffset.UtcNow };
@@ -346,7 +428,14 @@ public sealed class ScanGrain(
         var tally = new GateTally();
         if (S.Status != ScanStatus.Cancelled)
             await foreach (var f in AllFindingsAsync(ScanId)) tally.Add(f, spec, known);
-        return GatePolicy.Evaluate(request.FailOnSeverity, spec, tally, runs, S.Status, imageScan: request.ScanType == "container_image", baseline);
+        var verdict = GatePolicy.Evaluate(request.FailOnSeverity, spec, tally, runs, S.Status, imageScan: request.ScanType == "container_image", baseline);
+        if (S.UploadsMissing)
+            verdict = verdict with
+            {
+                Passed = false,
+                Reasons = [.. verdict.Reasons, $"expected {request.ExpectedUploads} uploads but {S.Uploads} came within {uploadOptions.Value.WaitMinutes} minutes"],
+            };
+        return verdict;
     }
 
     private async IAsyncEnumerable<Finding> AllFindingsAsync(string scanId)
@@ -537,6 +626,7 @@ public sealed class ScanGrain(
         GateReasons = S.GateReasons.ToList(),
         Verdict = S.Verdict,
         Uploads = S.Uploads,
+        UploadRecords = S.UploadRecords.ToList(),
         RescanOf = S.RescanOf,
         RescannedAs = S.RescannedAs,
         Sequence = S.Sequence,
