@@ -13,6 +13,8 @@ using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 using ScanGate.Api.Auth;
 
+using ScanGate.Api.Compat;
+
 namespace ScanGate.Api;
 
 public static class ApiSetup
@@ -91,6 +93,8 @@ public static class ApiSetup
         api.MapArtifactEndpoints();
         api.MapUploadEndpoints();
         api.MapAuditEndpoints();
+        // Other platforms' CI contracts over the same core.
+        app.MapOffloadEndpoints();
         return app;
     }
 

@@ -58,6 +58,17 @@ public static partial class ScanEndpoints
         }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
 
+        var (result, _) = await StartAsync(http, grains, request, failOnGiven);
+        if (!result.Ok) return result.Error == CommandError.NotFound ? Problems.BadRequest("project", result.Message!) : Problems.FromCommand(result);
+        var id = result.Snapshot!.Id;
+        return TypedResults.Accepted($"/api/v1/scans/{id}", new CreatedScanView(id, "queued", ScanView.LinksOf(id)));
+    }
+
+    /// <summary>Starts a validated scan for the caller, in its project (made from the target when the request names
+    /// none), and audits it: the one way every API surface starts a scan. NotFound means the named project does not exist.</summary>
+    public static async Task<(CommandResult Result, string ProjectKey)> StartAsync(HttpContext http, IGrainFactory grains, ScanRequest request, bool failOnGiven)
+    {
+        var caller = http.Caller();
         var projectKey = request.ProjectKey ?? ProjectKeys.FromTarget(request.ScanType, request.Target);
         var project = grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, projectKey));
         if (request.ProjectKey is null)
@@ -68,14 +79,13 @@ public static partial class ScanEndpoints
             });
         var result = await project.StartScan(request with { TriggeredBy = caller.MemberId }, failOnGiven);
         if (result.Error == CommandError.NotFound)
-            return Problems.BadRequest("project", $"no project '{projectKey}' in this organisation; create it first or leave project out to have one made from the target");
-        if (!result.Ok) return Problems.FromCommand(result);
-        var id = result.Snapshot!.Id;
-        await http.AuditAsync(grains, "scan.triggered", id, new Dictionary<string, string>
-        {
-            ["scan_type"] = request.ScanType, ["target"] = request.Target, ["project"] = projectKey,
-        });
-        return TypedResults.Accepted($"/api/v1/scans/{id}", new CreatedScanView(id, "queued", ScanView.LinksOf(id)));
+            return (CommandResult.Fail(CommandError.NotFound, $"no project '{projectKey}' in this organisation; create it first or leave project out to have one made from the target"), projectKey);
+        if (result.Ok)
+            await http.AuditAsync(grains, "scan.triggered", result.Snapshot!.Id, new Dictionary<string, string>
+            {
+                ["scan_type"] = request.ScanType, ["target"] = request.Target, ["project"] = projectKey,
+            });
+        return (result, projectKey);
     }
 
     private static async Task<IResult> ListScans(HttpContext http, IGrainFactory grains, string? project, string? status, string? scan_type,

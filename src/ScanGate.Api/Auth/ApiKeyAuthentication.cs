@@ -61,26 +61,43 @@ public sealed class ApiKeyAuthenticationHandler(
 
     private static string? ReadKey(HttpRequest request)
     {
-        if (request.Headers.TryGetValue("X-API-Key", out var header) && header.Count > 0) return header[0]?.Trim();
+        // A compatibility surface takes the key in the header its platform documents.
+        var surface = Compat.CompatSurface.Of(request.HttpContext);
+        foreach (var name in surface?.KeyHeaders ?? ["X-API-Key"])
+            if (request.Headers.TryGetValue(name, out var header) && header.Count > 0) return header[0]?.Trim();
+        if (surface is { AcceptsBearer: false }) return null;
         var auth = request.Headers.Authorization.FirstOrDefault();
         return auth is not null && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        var surface = Compat.CompatSurface.Of(Context);
         if (Context.Items.TryGetValue(RetryAfterItem, out var retry) && retry is int seconds)
         {
             Response.Headers.RetryAfter = seconds.ToString();
-            return Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded",
-                $"this API key's per-minute rate limit is used up; retry after {seconds} s");
+            var limited = $"this API key's per-minute rate limit is used up; retry after {seconds} s";
+            return surface is null
+                ? Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded", limited)
+                : Compat.CompatSurface.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded", limited);
         }
-        Response.Headers.WWWAuthenticate = "Bearer";
-        return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", GenericFailure);
+        if (surface is null)
+        {
+            Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Write(Context, StatusCodes.Status401Unauthorized, "Unauthorized", GenericFailure);
+        }
+        if (surface.AcceptsBearer) Response.Headers.WWWAuthenticate = "Bearer";
+        return Compat.CompatSurface.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Unauthorized",
+            $"a valid API key is required in {string.Join(" or ", surface.KeyHeaders.Concat(surface.AcceptsBearer ? ["Authorization: Bearer"] : []))}");
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden",
-            Context.Items.TryGetValue(ScopeAuthorizationHandler.ReasonItem, out var reason) ? reason as string ?? "not allowed" : "not allowed");
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        var reason = Context.Items.TryGetValue(ScopeAuthorizationHandler.ReasonItem, out var r) ? r as string ?? "not allowed" : "not allowed";
+        return Compat.CompatSurface.Of(Context) is { } surface
+            ? Compat.CompatSurface.WriteAsync(Context, surface.MissingScopeStatus, surface.MissingScopeStatus == 401 ? "Unauthorized" : "Forbidden", reason)
+            : Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", reason);
+    }
 
     /// <summary>The authenticated caller of this request.</summary>
     public static Caller CallerOf(HttpContext context) =>

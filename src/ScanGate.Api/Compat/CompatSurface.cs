@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ScanGate.Api.Compat;
+
+/// <summary>
+/// A compatibility surface: another platform's CI contract over ScanGate's one core. Put on each of the
+/// surface's endpoints as metadata, it tells authentication which header carries the key and how refusals
+/// look there (some platforms answer a key without the scope with 401, some with 403).
+/// </summary>
+public sealed record CompatSurface(
+    string Name,
+    IReadOnlyList<string> KeyHeaders,
+    bool AcceptsBearer,
+    int MissingScopeStatus)
+{
+    /// <summary>An error in the surface's words: problem+json whose <c>title</c> and <c>error</c> are the message the
+    /// platform documents, and whose <c>detail</c> says more.</summary>
+    public static IResult Error(int status, string error, string? detail = null, IReadOnlyDictionary<string, object?>? more = null) =>
+        TypedResults.Problem(statusCode: status, title: error, detail: detail ?? error,
+            extensions: new Dictionary<string, object?>(more ?? new Dictionary<string, object?>()) { ["error"] = error });
+
+    public static Task WriteAsync(HttpContext context, int status, string error, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new Dictionary<string, object?>
+        {
+            ["type"] = "about:blank", ["title"] = error, ["status"] = status, ["detail"] = detail, ["error"] = error,
+        }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
+    }
+
+    public static CompatSurface? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<CompatSurface>();
+}
+
+public static class CompatSurfaceExtensions
+{
+    /// <summary>Marks every endpoint of the group as part of <paramref name="surface"/>.</summary>
+    public static RouteGroupBuilder AsCompatSurface(this RouteGroupBuilder group, CompatSurface surface) =>
+        group.WithMetadata(surface).WithTags("compat: " + surface.Name);
+}

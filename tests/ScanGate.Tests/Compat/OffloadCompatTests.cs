@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Sockets;
+using ScanGate.Tests.Infrastructure;
+
+namespace ScanGate.Tests.Compat;
+
+/// <summary><c>/compat/offload</c>: the platform's documented pipeline flow (tests/compat/offload-pipeline.sh) with
+/// curl and jq against the built ScanGate process and a real nmap container, and its documented error codes.</summary>
+public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<CompatProcess>
+{
+    private string BaseUrl => scangate.Process.Http.BaseAddress + "compat/offload";
+
+    [Fact]
+    public async Task The_documented_pipeline_passes_a_clean_target_and_fails_a_risky_one()
+    {
+        var (_, key, _) = await scangate.TenantAsync("offload-flow");
+        using var open = new TcpListener(IPAddress.Loopback, 0);
+        open.Start();
+        var (code, output) = await CompatProcess.RunScriptAsync("offload-pipeline.sh", new Dictionary<string, string>
+        {
+            ["OFFLOAD_URL"] = BaseUrl, ["OFFLOAD_API_KEY"] = key, ["SCAN_TARGET"] = $"127.0.0.1:{((IPEndPoint)open.LocalEndpoint).Port}", ["FAIL_ON_SEVERITY"] = "high",
+        });
+        Assert.True(code == 0, output);
+        Assert.Contains("security gate passed", output);
+        Assert.Contains("\"job\":\"security-scan\"", output); // pipeline_context comes back as given
+
+        // A Docker engine API on its well-known port is a high finding: the job fails.
+        using var docker = new TcpListener(IPAddress.Loopback, 2375);
+        docker.Start();
+        (code, output) = await CompatProcess.RunScriptAsync("offload-pipeline.sh", new Dictionary<string, string>
+        {
+            ["OFFLOAD_URL"] = BaseUrl, ["OFFLOAD_API_KEY"] = key, ["SCAN_TARGET"] = "127.0.0.1:2375", ["FAIL_ON_SEVERITY"] = "high",
+        });
+        Assert.True(code == 1, output);
+        Assert.Contains("security gate failed", output);
+    }
+
+    [Fact]
+    public async Task Trigger_answers_in_the_documented_shape_and_the_scan_is_visible_natively()
+    {
+        var (_, key, _) = await scangate.TenantAsync("offload-shape");
+        using var http = scangate.Client(key);
+        var (status, body) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger",
+            new { scan_type = "network_discovery", target = "127.0.0.1:9", scan_profile = "port_scan", fail_on_severity = "critical", branch = "main", pipeline_context = new { run = 7 } });
+        Assert.Equal(HttpStatusCode.Created, status);
+        var data = body.GetProperty("data");
+        var id = data.GetProperty("scan_id").GetString()!;
+        Assert.Equal("pending", data.GetProperty("status").GetString());
+        Assert.Equal("port_scan", data.GetProperty("scan_profile").GetString());
+        Assert.Equal($"/compat/offload/api/cicd/scans/{id}/status", data.GetProperty("status_url").GetString());
+        Assert.Equal($"/compat/offload/api/cicd/scans/{id}/results", data.GetProperty("results_url").GetString());
+
+        var (nativeStatus, native) = await CompatProcess.SendAsync(http, HttpMethod.Get, $"/api/v1/scans/{id}");
+        Assert.Equal(HttpStatusCode.OK, nativeStatus);
+        Assert.Equal(7, native.GetProperty("pipeline_context").GetProperty("run").GetInt32());
+
+        var (typesStatus, types) = await CompatProcess.SendAsync(http, HttpMethod.Get, "/compat/offload/api/cicd/scan-types");
+        Assert.Equal(HttpStatusCode.OK, typesStatus);
+        Assert.Contains(types.GetProperty("data").EnumerateArray(), t => t.GetProperty("scan_type").GetString() == "network_discovery"
+            && t.GetProperty("profiles").EnumerateArray().Any(p => p.GetProperty("name").GetString() == "service_detection"));
+    }
+
+    [Fact]
+    public async Task Documented_error_codes()
+    {
+        var trigger = new { scan_type = "network_discovery", target = "127.0.0.1:9" };
+        // No key, a key that is not one, and a revoked key: 401.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(null), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey()), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
+        var (_, key, _) = await scangate.TenantAsync("offload-errors");
+        // The key in another header than the documented one does not count here.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(key, "Bearer"), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
+        // A key without the scope: 401 on this surface (403 natively).
+        var (_, readOnly, _) = await scangate.TenantAsync("offload-readonly", preset: null, scopes: ["scans:read"]);
+        var (scopeStatus, scopeBody) = await CompatProcess.SendAsync(scangate.Client(readOnly), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger);
+        Assert.Equal(HttpStatusCode.Unauthorized, scopeStatus);
+        Assert.Contains("scans:trigger", scopeBody.GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await CompatProcess.SendAsync(scangate.Client(readOnly), HttpMethod.Post, "/api/v1/scans", trigger)).Status);
+        // Unknown scan type.
+        var (badStatus, bad) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", new { scan_type = "web_magic", target = "127.0.0.1" });
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.Equal("Unknown scan_type", bad.GetProperty("error").GetString());
+        // A callback that is not https to a public address.
+        var (cbStatus, cb) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger",
+            new { scan_type = "network_discovery", target = "127.0.0.1:9", callback_url = "http://127.0.0.1:9/hook" });
+        Assert.Equal(HttpStatusCode.BadRequest, cbStatus);
+        Assert.Equal("callback_url", cb.GetProperty("field").GetString());
+        // A revoked key.
+        var (revokedOrg, revoked, revokedId) = await scangate.TenantAsync("offload-revoked");
+        Assert.Equal(HttpStatusCode.OK, (await CompatProcess.SendAsync(scangate.Client(revoked), HttpMethod.Get, "/compat/offload/api/cicd/scan-types")).Status);
+        Assert.True((await CompatProcess.SendAsync(scangate.Admin, HttpMethod.Delete, $"/api/v1/apikeys/{revokedId}?org_id={revokedOrg}")).Status == HttpStatusCode.NoContent);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(revoked), HttpMethod.Get, "/compat/offload/api/cicd/scan-types")).Status);
+        // The rate limit: 429 with Retry-After.
+        var (_, slow, _) = await scangate.TenantAsync("offload-rate", ratePerMinute: 2);
+        using var slowClient = scangate.Client(slow);
+        HttpStatusCode last = HttpStatusCode.OK;
+        for (var i = 0; i < 4; i++) last = (await CompatProcess.SendAsync(slowClient, HttpMethod.Get, "/compat/offload/api/cicd/scan-types")).Status;
+        Assert.Equal(HttpStatusCode.TooManyRequests, last);
+        // The plan's monthly quota spent: 402.
+        var (_, small, _) = await scangate.TenantAsync("offload-plan", monthlyQuota: 1);
+        using var smallClient = scangate.Client(small);
+        Assert.Equal(HttpStatusCode.Created, (await CompatProcess.SendAsync(smallClient, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await CompatProcess.SendAsync(smallClient, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
+        // Another organisation's scan is not found.
+        var (_, mine) = await CompatProcess.SendAsync(smallClient, HttpMethod.Get, "/api/v1/scans");
+        var otherId = mine.GetProperty("items")[0].GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, $"/compat/offload/api/cicd/scans/{otherId}/status")).Status);
+    }
+}
