@@ -28,4 +28,15 @@ public static class SeverityScale
         "low" or "minor" or "note" => Severity.Low,
         _ => Severity.Info,
     };
+
+    /// <summary>Image-policy levels (dockle's FATAL, WARN, INFO, SKIP, PASS), case-insensitive. A broken image policy
+    /// is a weakness in how an image is built, not a known flaw to exploit, so it stops at high: FATAL high, WARN
+    /// medium, INFO low; SKIP (not checked) and PASS info.</summary>
+    public static Severity FromPolicyLevel(string? level) => level?.Trim().ToLowerInvariant() switch
+    {
+        "fatal" => Severity.High,
+        "warn" or "warning" => Severity.Medium,
+        "info" => Severity.Low,
+        _ => Severity.Info,
+    };
 }

@@ -13,6 +13,13 @@ public static class BuiltIn
         new SslscanAdapter(),
         new GitleaksAdapter(),
         new SecurityHeadersScanner(),
+        new TrivyAdapter(),
+        new GrypeAdapter(),
+        new SyftAdapter(),
+        new DockleAdapter(),
+        new OsvScannerAdapter(),
+        new DiveAdapter(),
+        new CdxgenAdapter(),
     ];
 
     public static readonly IReadOnlyList<ScanTypeDefinition> ScanTypes =
@@ -32,5 +39,17 @@ public static class BuiltIn
             [new("standard", "Every commit of the cloned repository, with gitleaks' default rules.")], "standard"),
         new("security_headers", "Missing or weak HTTP security headers of a URL (in process, no container).", TargetKind.Url,
             [new("standard", "One GET of the URL, following up to five redirects.")], "standard"),
+        // Default scanners: trivy and grype (two vulnerability databases and matchers, each catching some of what the
+        // other misses), syft (the SBOM) and dockle (how the image is built). osv-scanner repeats their work from a
+        // third database and fetches the image once more; dive measures wasted space, a cost rather than a risk: both
+        // run when asked for by name. Profiles shape what each tool looks at; scanners are chosen by name.
+        new("container_image", "Known vulnerabilities, the software bill of materials and image-policy (CIS) checks of a container image read from its registry (trivy, grype, syft, dockle; osv and dive on request).", TargetKind.ContainerImage,
+            [
+                new("standard", "Every package of the image as it runs, vulnerabilities with or without a fix, every image-policy check."),
+                new("fixable", "As standard, but trivy and grype report only vulnerabilities that have a fixed version (osv-scanner has no such switch)."),
+                new("all_layers", "As standard, but grype and syft also look at packages that a later layer deleted or replaced."),
+            ], "standard"),
+        new("sbom", "The software bill of materials of a Git repository's source tree, from its manifests and lock files (cdxgen).", TargetKind.GitRepository,
+            [new("standard", "Every manifest and lock file of the cloned tree, read without installing dependencies or fetching licences.")], "standard"),
     ];
 }

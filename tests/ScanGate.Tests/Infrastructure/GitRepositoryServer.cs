@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace ScanGate.Tests.Infrastructure;
 
-/// <summary>A Git repository the test creates, with a secret planted in one file, served by `git daemon` on 127.0.0.1.</summary>
+/// <summary>A Git repository the test creates, served by `git daemon` on 127.0.0.1: by default with a secret planted in
+/// one file, or holding the files a test gives.</summary>
 public sealed class GitRepositoryServer : IAsyncDisposable
 {
     /// <summary>An AWS access key id shaped like a real one (it is not one).</summary>
@@ -17,23 +18,42 @@ public sealed class GitRepositoryServer : IAsyncDisposable
 
     private GitRepositoryServer(Process daemon, string root, int port) { _daemon = daemon; _root = root; Port = port; }
 
-    public static async Task<GitRepositoryServer> StartAsync()
+    public static Task<GitRepositoryServer> StartAsync() => ServeAsync(async repo =>
+    {
+        await Commit(repo, "first", new Dictionary<string, string> { ["README.md"] = "# app\n" });
+        await Commit(repo, "add settings", new Dictionary<string, string>
+        {
+            [SecretFile] = $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n",
+        });
+    });
+
+    /// <summary>A repository of one commit holding <paramref name="files"/> (path in the repository → content).</summary>
+    public static Task<GitRepositoryServer> StartAsync(IReadOnlyDictionary<string, string> files) =>
+        ServeAsync(repo => Commit(repo, "first", files));
+
+    private static async Task<GitRepositoryServer> ServeAsync(Func<string, Task> fill)
     {
         var root = Directory.CreateTempSubdirectory("scangate-git-").FullName;
         var repo = Path.Combine(root, "app");
-        Directory.CreateDirectory(Path.Combine(repo, "deploy"));
-        await File.WriteAllTextAsync(Path.Combine(repo, "README.md"), "# app\n");
+        Directory.CreateDirectory(repo);
         await Git(repo, "init", "-q", "-b", "main");
-        await Git(repo, "add", "-A");
-        await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", "first");
-        await File.WriteAllTextAsync(Path.Combine(repo, SecretFile),
-            $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n");
-        await Git(repo, "add", "-A");
-        await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", "add settings");
+        await fill(repo);
         var port = Net.FreePort();
         var daemon = Proc.Start("git", root, "daemon", "--export-all", $"--base-path={root}", "--listen=127.0.0.1", $"--port={port}", "--reuseaddr", root);
         await Net.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         return new GitRepositoryServer(daemon, root, port);
+    }
+
+    private static async Task Commit(string repo, string message, IReadOnlyDictionary<string, string> files)
+    {
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(repo, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, content);
+        }
+        await Git(repo, "add", "-A");
+        await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", message);
     }
 
     private static Task<string> Git(string dir, params string[] args) => Proc.RunCheckedAsync("git", ["-C", dir, .. args]);
