@@ -29,6 +29,7 @@ public sealed class TargetPolicy(Microsoft.Extensions.Options.IOptions<TargetPol
         {
             TargetKind.Host => HostTarget.Parse(target).Host,
             TargetKind.TlsEndpoint => HostTarget.Parse(target).Host.Trim('[', ']'),
+            TargetKind.ContainerImage => RegistryHost(target),
             _ => new Uri(target).Host.Trim('[', ']'),
         };
         if (host.Contains('/'))
@@ -57,5 +58,17 @@ public sealed class TargetPolicy(Microsoft.Extensions.Options.IOptions<TargetPol
         if (addresses.Any(a => _denied.Any(d => d.Contains(a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a))))
             return "the target is on this deployment's deny list";
         return null;
+    }
+
+    /// <summary>The registry an image is pulled from: the first path part when it names a host (has a dot or a
+    /// port, or is localhost), else Docker Hub.</summary>
+    public static string RegistryHost(string image)
+    {
+        var slash = image.IndexOf('/');
+        if (slash < 0) return "registry-1.docker.io";
+        var first = image[..slash];
+        if (first != "localhost" && !first.Contains('.') && !first.Contains(':')) return "registry-1.docker.io";
+        var colon = first.LastIndexOf(':');
+        return colon > 0 ? first[..colon] : first;
     }
 }

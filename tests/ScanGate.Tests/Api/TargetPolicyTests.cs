@@ -43,3 +43,15 @@ public sealed class TargetPolicyTests
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 }
+
+public sealed class ImageRegistryHostTests
+{
+    [Theory]
+    [InlineData("alpine:3.19", "registry-1.docker.io")]
+    [InlineData("library/nginx", "registry-1.docker.io")]
+    [InlineData("ghcr.io/org/app:1", "ghcr.io")]
+    [InlineData("localhost:5000/app", "localhost")]
+    [InlineData("10.0.0.5:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "10.0.0.5")]
+    public void An_image_is_checked_by_the_registry_it_comes_from(string image, string host) =>
+        Assert.Equal(host, ScanGate.Api.TargetPolicy.RegistryHost(image));
+}
