@@ -85,6 +85,7 @@ public static class ApiSetup
         api.MapProjectEndpoints();
         api.MapFindingEndpoints();
         api.MapArtifactEndpoints();
+        api.MapReportEndpoints();
         api.MapAuditEndpoints();
         return app;
     }
