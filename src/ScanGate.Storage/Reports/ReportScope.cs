@@ -65,7 +65,7 @@ public sealed class FindingSource(FindingPageReader read, FindingQuery? filter =
         } while (query.Cursor is not null);
     }
 
-    /// <summary>Whether any finding matches (narrowed by <paramref name="narrow"/>), reading at most one.</summary>
-    public async Task<bool> AnyAsync(Func<FindingQuery, FindingQuery> narrow, CancellationToken cancellationToken = default) =>
-        (await read(narrow(Filter) with { Cursor = null, Limit = 1 }, cancellationToken)).Items.Count > 0;
+    /// <summary>How many findings match (narrowed by <paramref name="narrow"/>), reading at most one.</summary>
+    public async Task<int> CountAsync(Func<FindingQuery, FindingQuery>? narrow = null, CancellationToken cancellationToken = default) =>
+        (await read((narrow is null ? Filter : narrow(Filter)) with { Cursor = null, Limit = 1 }, cancellationToken)).Total;
 }

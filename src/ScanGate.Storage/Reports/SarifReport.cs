@@ -24,8 +24,20 @@ public static class SarifReport
             json.WriteString("$schema", SchemaUri);
             json.WriteString("version", "2.1.0");
             json.WriteStartArray("runs");
-            foreach (var scanner in ScannersOf(scope, findings.Filter))
-                await WriteRunAsync(json, scope, scanner, findings, cancellationToken);
+            var known = ScannersOf(scope, findings.Filter).ToList();
+            var written = 0;
+            foreach (var scanner in known)
+                written += await WriteRunAsync(json, scope, scanner, findings, cancellationToken);
+            // Findings of a scanner the scan does not list (stored by another path) still get a run: found by one
+            // more pass, made only when the runs so far hold fewer results than the filter matches.
+            if (findings.Filter.Scanner is null && written < await findings.CountAsync(cancellationToken: cancellationToken))
+            {
+                var others = new SortedSet<string>(StringComparer.Ordinal);
+                await foreach (var f in findings.ReadAsync(cancellationToken: cancellationToken))
+                    if (!known.Any(k => k.Name == f.Scanner)) others.Add(f.Scanner);
+                foreach (var name in others)
+                    await WriteRunAsync(json, scope, (name, null), findings, cancellationToken);
+            }
             json.WriteEndArray();
             json.WriteEndObject();
         }, cancellationToken);
@@ -36,11 +48,13 @@ public static class SarifReport
             ? [(only, scope.Scanners.FirstOrDefault(s => s.Name == only))]
             : scope.Scanners.Select(s => (s.Name, (ScannerState?)s));
 
-    private static async Task WriteRunAsync(Utf8JsonWriter json, ReportScope scope, (string Name, ScannerState? State) scanner,
+    /// <summary>Writes one scanner's run and answers how many results it holds.</summary>
+    private static async Task<int> WriteRunAsync(Utf8JsonWriter json, ReportScope scope, (string Name, ScannerState? State) scanner,
         FindingSource findings, CancellationToken cancellationToken)
     {
         var rules = new Dictionary<string, Rule>(StringComparer.Ordinal);
         var order = new List<Rule>();
+        var results = 0;
         json.WriteStartObject();
         json.WriteStartArray("results");
         await foreach (var f in findings.ReadAsync(q => q with { Scanner = scanner.Name }, cancellationToken))
@@ -54,6 +68,7 @@ public static class SarifReport
             }
             rule.See(f);
             WriteResult(json, f, rule);
+            results++;
             await json.MaybeFlushAsync(cancellationToken);
         }
         json.WriteEndArray();
@@ -96,6 +111,7 @@ public static class SarifReport
         json.WriteString("target", scope.Target);
         json.WriteEndObject();
         json.WriteEndObject();
+        return results;
     }
 
     private static void WriteResult(Utf8JsonWriter json, Finding f, Rule rule)

@@ -42,7 +42,7 @@ public static class ScanReports
         var hasSbom = false;
         try
         {
-            hasSbom = await findings.AnyAsync(q => q with { Category = FindingCategories.SbomComponent }, cancellationToken);
+            hasSbom = await findings.CountAsync(q => q with { Category = FindingCategories.SbomComponent }, cancellationToken) > 0;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -63,7 +63,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
 
     private static string Sha256Of(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static async Task<JsonElement> ProblemOf(HttpResponseMessage response, HttpStatusCode status)
+    internal static async Task<JsonElement> ProblemOf(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

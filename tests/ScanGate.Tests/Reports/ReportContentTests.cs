@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using ScanGate.Contracts;
+using ScanGate.Storage;
 using ScanGate.Storage.Reports;
 
 namespace ScanGate.Tests.Reports;
@@ -124,6 +125,38 @@ public sealed class ReportContentTests
         var html = await WriteToStringAsync(ScanReports.Html, ReportSamples.Scope(ScanId), FindingSource.Of(store, ScanId, new FindingQuery { Scanner = "nmap" }));
         Assert.Contains("scanner nmap", html);
         Assert.Contains("2 findings shown.", html);
+    }
+
+    [Fact]
+    public async Task Keeping_reports_leaves_out_one_that_fails_and_keeps_the_rest()
+    {
+        var store = await ReportSamples.StoreWith(ScanId, [.. ReportSamples.Mixed(ScanId), .. ReportSamples.Sbom(ScanId)]);
+        var artifacts = new RefusingStore("report.html");
+        var failures = await ScanReports.KeepAsync(artifacts, FindingSource.Of(store, ScanId), ReportSamples.Scope(ScanId, "nmap"));
+
+        var failed = Assert.Single(failures);
+        Assert.Equal("report.html", failed.Name);
+        Assert.IsType<IOException>(failed.Error);
+        var kept = (await artifacts.ListAsync(ScanId)).ToDictionary(a => a.Name);
+        Assert.Equal(["findings.csv", "report.sarif", "sbom.cdx.json", "sbom.spdx.json"], kept.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(ArtifactType.Cyclonedx, kept["sbom.cdx.json"].Type);
+        Assert.Equal("application/spdx+json", kept["sbom.spdx.json"].MediaType);
+
+        // A scan whose findings cannot be read keeps nothing, and says so for each report instead of throwing.
+        var unreadable = new FindingSource((_, _) => throw new InvalidOperationException("the database is down"));
+        var none = await ScanReports.KeepAsync(new InMemoryArtifactStore(), unreadable, ReportSamples.Scope(ScanId, "nmap"));
+        Assert.Equal(["sbom", "report.sarif", "findings.csv", "report.html"], none.Select(f => f.Name));
+    }
+
+    /// <summary>An artifact store that refuses one name, as a full disk or a lost database would.</summary>
+    private sealed class RefusingStore(string refused) : IArtifactStore
+    {
+        private readonly InMemoryArtifactStore _inner = new();
+        public Task<ArtifactInfo> PutAsync(string scanId, ArtifactDescriptor artifact, Stream content, CancellationToken cancellationToken = default) =>
+            artifact.Name == refused ? throw new IOException("no space left") : _inner.PutAsync(scanId, artifact, content, cancellationToken);
+        public Task<IReadOnlyList<ArtifactInfo>> ListAsync(string scanId, CancellationToken cancellationToken = default) => _inner.ListAsync(scanId, cancellationToken);
+        public Task<ArtifactContent?> OpenAsync(string scanId, string name, CancellationToken cancellationToken = default) => _inner.OpenAsync(scanId, name, cancellationToken);
+        public Task DeleteScanAsync(string scanId, CancellationToken cancellationToken = default) => _inner.DeleteScanAsync(scanId, cancellationToken);
     }
 
     /// <summary>An RFC 4180 reader: fields separated by commas, records by CRLF, quoted fields with doubled quotes
