@@ -6,11 +6,15 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${SCANGATE_TEST_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/scangate-test-tools}"
 stamp="$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -c1-16)"
+mkdir -p "$dir"
+# One install at a time: test runs of several checkouts may share the folder.
+exec 9>"$dir/.lock"
+flock 9
 if [ ! -f "$dir/.installed-$stamp" ]; then
-  mkdir -p "$dir"
   rm -f "$dir"/.installed-*
   cp "$here/package.json" "$here/package-lock.json" "$dir/"
-  # npm ci runs no install scripts here; the multitool's only one marks its binary executable, done below.
+  # Whether npm runs the multitool's install script (it only marks the binary executable) depends on npm's version
+  # and settings, so that is done here either way.
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
   chmod u+x "$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
   touch "$dir/.installed-$stamp"
