@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with the .NET SDK:
-#   1. installs what the tests need (Docker engine, docker-compose, PostgreSQL, debootstrap, git, openssl, jq),
+#   1. installs what the tests need (Docker engine, docker-compose, PostgreSQL, debootstrap, git, openssl, jq, npm),
 #   2. starts dockerd (--bridge=none --iptables=false) and PostgreSQL when they are not running,
-#   3. builds the scanner images that are missing (deploy/scanners/build-images.sh),
+#   3. builds the scanner images that are missing (deploy/scanners/build-images.sh) and installs the npm tools of
+#      tests/tools into a cache folder when it lacks them,
 #   4. runs `dotnet test` and ends with one line: "N passed, N failed, N skipped".
 # Steps that need root say so and use sudo when the caller is not root.
 set -euo pipefail
@@ -21,6 +22,7 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v git >/dev/null || missing+=(git)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v jq >/dev/null || missing+=(jq)
+command -v npm >/dev/null || missing+=(npm)
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} with apt-get (needs root)"
@@ -53,6 +55,14 @@ export SCANGATE_TEST_POSTGRES="${SCANGATE_TEST_POSTGRES:-Host=127.0.0.1;Username
 say "building missing scanner images"
 bash deploy/scanners/build-images.sh 2>&1 | grep -v -e DEPRECATED -e "legacy builder" -e buildx -e "docs.docker.com" || true
 docker image inspect scangate/nmap:latest >/dev/null || { say "scanner images are missing after the build"; exit 1; }
+
+# 3b. npm tools for the report validation tests (tests/ScanGate.Tests/Reports/): the SARIF multitool and the
+#     CycloneDX JSON schemas, at the exact versions of tests/tools/package-lock.json, installed with npm into a cache
+#     folder (SCANGATE_TEST_TOOLS, default ~/.cache/scangate-test-tools) and skipped when that folder has them.
+#     The tests run the same script themselves when the folder is missing, so this only installs them up front.
+say "installing the npm tools of tests/tools (skipped when cached)"
+SCANGATE_TEST_TOOLS="$(bash tests/tools/install.sh)"
+export SCANGATE_TEST_TOOLS
 
 # 4. Tests.
 say "running dotnet test"

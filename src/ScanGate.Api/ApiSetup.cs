@@ -92,6 +92,7 @@ public static class ApiSetup
         api.MapFindingEndpoints();
         api.MapArtifactEndpoints();
         api.MapUploadEndpoints();
+        api.MapReportEndpoints();
         api.MapAuditEndpoints();
         // Other platforms' CI contracts over the same core.
         app.MapOffloadEndpoints();

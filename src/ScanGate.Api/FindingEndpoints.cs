@@ -22,7 +22,7 @@ public static class FindingEndpoints
     }
 
     /// <summary>Filters shared by the scan's and the organisation's finding lists.</summary>
-    private static (FindingQuery? Query, IResult? Error) ReadFilters(HttpRequest request)
+    internal static (FindingQuery? Query, IResult? Error) ReadFilters(HttpRequest request)
     {
         var q = request.Query;
         var query = new FindingQuery();

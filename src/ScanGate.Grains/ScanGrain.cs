@@ -6,6 +6,7 @@ using ScanGate.Runtime;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
 using ScanGate.Storage;
+using ScanGate.Storage.Reports;
 
 namespace ScanGate.Grains;
 
@@ -383,6 +384,7 @@ public sealed class ScanGrain(
         S.GatePassed = passed;
         S.GateReasons = verdict.Reasons.ToList();
         S.FinishedAt = DateTimeOffset.UtcNow;
+        if (S.Status != ScanStatus.Cancelled) await KeepReportsAsync();
         await store.WriteStateAsync();
         if (S.Status == ScanStatus.Completed && S.Request!.ProjectKey is { } projectKey)
             await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(S.Request.OrgId, projectKey)).RecordBaseline(ScanId, S.Request.Branch, S.Request.Commit);
@@ -472,6 +474,14 @@ public sealed class ScanGrain(
         }
         _log.Dispose();
         _log = null;
+    }
+
+    /// <summary>Stores the scan's reports (SARIF, CSV, HTML, and SBOMs when it found components) as artifacts, before
+    /// its end is published, so whoever sees it ended finds them. A report that fails is left out, never the scan.</summary>
+    private async Task KeepReportsAsync()
+    {
+        foreach (var (name, error) in await ScanReports.KeepAsync(artifacts, FindingSource.Of(findings, ScanId), ReportScope.Of(Snapshot())))
+            logger.LogWarning(error, "Scan {ScanId}: its {Artifact} artifact was not kept", ScanId, name);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

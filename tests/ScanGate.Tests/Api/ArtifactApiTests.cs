@@ -36,7 +36,8 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         var store = _host.Services.GetRequiredService<IArtifactStore>();
         await store.PutAsync(_scan, ArtifactDescriptor.RawReport("nmap", "/out/report.xml"), new MemoryStream(NmapXml));
         await store.PutAsync(_scan, ArtifactDescriptor.RawReport("testssl", "/out/report.json"), new MemoryStream(TestsslJson));
-        await store.PutAsync(_scan, new ArtifactDescriptor("scan.sarif", ArtifactType.Sarif, "application/sarif+json"), new MemoryStream(Sarif));
+        // Replaces the SARIF report the scan kept when it ended: one artifact of the type, known bytes.
+        await store.PutAsync(_scan, new ArtifactDescriptor("report.sarif", ArtifactType.Sarif, "application/sarif+json"), new MemoryStream(Sarif));
     }
 
     public async Task DisposeAsync()
@@ -62,7 +63,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
 
     private static string Sha256Of(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    private static async Task<JsonElement> ProblemOf(HttpResponseMessage response, HttpStatusCode status)
+    internal static async Task<JsonElement> ProblemOf(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -84,7 +85,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         // Raw reports are one per scanner, so their URLs name them; a type the scan has once needs no name.
         Assert.Equal($"/api/v1/scans/{_scan}/artifacts/raw_report?name=nmap.xml", nmap.GetProperty("url").GetString());
         Assert.Equal($"/api/v1/scans/{_scan}/artifacts/raw_report?name=testssl.json", items["testssl.json"].GetProperty("url").GetString());
-        Assert.Equal($"/api/v1/scans/{_scan}/artifacts/sarif", items["scan.sarif"].GetProperty("url").GetString());
+        Assert.Equal($"/api/v1/scans/{_scan}/artifacts/sarif", items["report.sarif"].GetProperty("url").GetString());
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class ArtifactApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, sarif.StatusCode);
         Assert.Equal("application/sarif+json", sarif.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", sarif.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Equal("scan.sarif", sarif.Content.Headers.ContentDisposition?.FileNameStar ?? sarif.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal("report.sarif", sarif.Content.Headers.ContentDisposition?.FileNameStar ?? sarif.Content.Headers.ContentDisposition?.FileName);
         Assert.Equal(Sarif.Length, sarif.Content.Headers.ContentLength);
         Assert.Equal($"\"{Sha256Of(Sarif)}\"", sarif.Headers.ETag?.Tag);
         Assert.Equal(Sarif, await sarif.Content.ReadAsByteArrayAsync());
@@ -183,5 +184,11 @@ public sealed class ArtifactApiNodeTests
         using var download = await api.Http.GetAsync(item.GetProperty("url").GetString(), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal(report, await download.Content.ReadAsByteArrayAsync());
+
+        // The scan's reports were kept in the silos' store, and an export reads the findings through the scan grain.
+        Assert.Contains("report.sarif", (await store.ListAsync(scan)).Select(a => a.Name));
+        using var export = await api.Http.GetAsync($"/api/v1/scans/{scan}/findings/export?format=csv");
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        Assert.StartsWith("id,severity,title,", await export.Content.ReadAsStringAsync());
     }
 }
