@@ -11,7 +11,13 @@ public sealed record UploadFormat(
 /// <summary>The formats of <c>POST /api/v1/scans/{id}/uploads</c>. Each reuses an adapter's streaming parser.</summary>
 public static class UploadFormats
 {
-    public static IReadOnlyList<UploadFormat> All { get; } = [];
+    public static IReadOnlyList<UploadFormat> All { get; } =
+    [
+        new("cyclonedx", "A CycloneDX JSON SBOM (any tool, e.g. syft -o cyclonedx-json, cdxgen): one sbom_component finding per component, licences on the deny list as license findings",
+            (report, context, _, ct) => Adapters.CycloneDxComponents.ParseAsync(report, context, ct)),
+        new("syft", "Syft's own JSON (syft -o json), or its CycloneDX JSON: the packages as sbom_component findings",
+            (report, context, _, ct) => new Adapters.SyftAdapter().ParseReportAsync(report, context, ct)),
+    ];
 
     public static UploadFormat? Find(string name) => All.FirstOrDefault(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 }
