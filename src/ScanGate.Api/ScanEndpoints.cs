@@ -23,7 +23,8 @@ public static partial class ScanEndpoints
 
     public static RouteGroupBuilder MapScanEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/scan-types", (ScanCatalog catalog) => TypedResults.Ok(ScanTypes(catalog))).RequireScope(Scopes.ScansRead).WithTags("scans");
+        api.MapGet("/scan-types", async (ScanCatalog catalog, IGrainFactory grains) => TypedResults.Ok(ScanTypes(catalog, await AvailabilityAsync(grains))))
+            .RequireScope(Scopes.ScansRead).WithTags("scans");
         api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger).WithTags("scans");
         api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead).WithTags("scans");
         api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead).WithTags("scans");
@@ -36,13 +37,22 @@ public static partial class ScanEndpoints
         return api;
     }
 
-    private static IReadOnlyList<ScanTypeView> ScanTypes(ScanCatalog catalog) => catalog.ScanTypes
+    private static IReadOnlyList<ScanTypeView> ScanTypes(ScanCatalog catalog, IReadOnlyDictionary<string, bool>? available) => catalog.ScanTypes
         .OrderBy(t => t.Name, StringComparer.Ordinal)
         .Select(t => new ScanTypeView(t.Name, t.Description, t.TargetKind.Word(), t.DefaultProfile,
-            t.Profiles.Select(p => new ProfileView(p.Name, p.Description)).ToList(),
+            t.Profiles.Select(p => new ProfileView(p.Name, p.Description, p.Name == t.DefaultProfile)).ToList(),
             catalog.ScannersFor(t.Name).Select(s => new ScanTypeScannerView(s.Name, s.Description,
-                s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container")).ToList()))
+                s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container",
+                available is null ? null : available.TryGetValue(s.Name, out var up) && up)).ToList()))
         .ToList();
+
+    /// <summary>Which scanners a silo can run now, asked of a silo (this API never touches Docker itself); null when
+    /// none answers in time.</summary>
+    private static async Task<IReadOnlyDictionary<string, bool>?> AvailabilityAsync(IGrainFactory grains)
+    {
+        try { return await grains.GetGrain<IScannerAvailabilityGrain>(0).Get().WaitAsync(TimeSpan.FromSeconds(5)); }
+        catch (Exception ex) when (ex is TimeoutException or OrleansException) { return null; }
+    }
 
     private static async Task<IResult> CreateScan(HttpContext http, ScanCatalog catalog, IGrainFactory grains, IOptions<ApiOptions> apiOptions, TargetPolicy targets)
     {

@@ -54,7 +54,8 @@ public static partial class ScanRequestParser
 
         var allowed = catalog.ScannersFor(type.Name).Select(s => s.Name).ToList();
         List<string> scanners;
-        if (body.TryGetProperty("scanners", out var sc) && sc.ValueKind != JsonValueKind.Null)
+        var named = body.TryGetProperty("scanners", out var sc) && sc.ValueKind != JsonValueKind.Null;
+        if (named)
         {
             if (sc.ValueKind != JsonValueKind.Array || sc.GetArrayLength() == 0 || sc.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
                 throw new RequestValidationException("scanners", "scanners must be a non-empty array of scanner names");
@@ -63,6 +64,19 @@ public static partial class ScanRequestParser
                 throw new RequestValidationException("scanners", $"scanner '{bad}' does not serve {type.Name}; allowed: {string.Join(", ", allowed)}");
         }
         else scanners = catalog.DefaultScannersFor(type.Name).Select(s => s.Name).ToList();
+
+        // Each scanner's own target and profile, where they differ from the scan's (a URL's host for a port scan). A
+        // default scanner the target gives nothing to do is left out; one the request names is its mistake.
+        var inputs = new Dictionary<string, ScannerInput>(StringComparer.Ordinal);
+        foreach (var name in scanners.ToList())
+        {
+            var input = catalog.InputFor(type, catalog.GetScanner(name), target, profile, out var why);
+            if (input is null && named) throw new RequestValidationException("scanners", $"{why}; the target is {target}");
+            if (input is null) scanners.Remove(name);
+            else if (input != new ScannerInput(target, profile)) inputs[name] = input;
+        }
+        if (scanners.Count == 0)
+            throw new RequestValidationException("target", $"no scanner of {type.Name} has anything to scan in {target}");
 
         Severity? failOn = Severity.Critical;
         failOnGiven = false;
@@ -103,7 +117,7 @@ public static partial class ScanRequestParser
 
         return new ScanRequest
         {
-            ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, FailOnSeverity = failOn,
+            ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, ScannerInputs = inputs, FailOnSeverity = failOn,
             Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project, CallbackUrl = callback,
             Commit = commit, Gate = gate, ExpectedUploads = expectedUploads,
         };

@@ -91,8 +91,10 @@ public sealed record ArtifactView(string Type, string Name, string MediaType, lo
 
 public sealed record ArtifactListView(IReadOnlyList<ArtifactView> Items);
 
-public sealed record ProfileView(string Name, string Description);
-public sealed record ScanTypeScannerView(string Name, string Description, bool Default, string Runs);
+public sealed record ProfileView(string Name, string Description, bool Default);
+/// <summary><see cref="Available"/>: whether the scanner can run now (in process, or its image is on the answering
+/// silo's engine); null when no silo answered.</summary>
+public sealed record ScanTypeScannerView(string Name, string Description, bool Default, string Runs, bool? Available);
 public sealed record ScanTypeView(string Name, string Description, string TargetKind, string DefaultProfile,
     IReadOnlyList<ProfileView> Profiles, IReadOnlyList<ScanTypeScannerView> Scanners);
 

@@ -68,18 +68,21 @@ public sealed record FindingLocation
     [Id(7)] public string? Image { get; init; }
     /// <summary>For image scans: the layer (digest or the instruction that made it) the problem came in with.</summary>
     [Id(8)] public string? Layer { get; init; }
+    /// <summary>A named object inside <see cref="File"/>, for manifests that hold several: a Kubernetes object as
+    /// "Kind/namespace/name".</summary>
+    [Id(9)] public string? Resource { get; init; }
 
     /// <summary>A compact text form for display and search.</summary>
     public override string ToString() => string.Join("|", new[]
     {
-        Image, File, Line?.ToString(), Url, Host, Port?.ToString(), Package, Version,
+        Image, File, Line?.ToString(), Resource, Url, Host, Port?.ToString(), Package, Version,
     }.Where(p => !string.IsNullOrEmpty(p)));
 
     /// <summary>What identifies the place across scans: the package without its version (an upgrade that does not
     /// fix the problem is the same finding) and without the layer (a rebuilt image has new layer digests).</summary>
     public string IdentityKey() => string.Join("|", new[]
     {
-        Image is null ? null : ImageName(Image), File, Line?.ToString(), Url, Host, Port?.ToString(), Package,
+        Image is null ? null : ImageName(Image), File, Line?.ToString(), Resource, Url, Host, Port?.ToString(), Package,
     }.Where(p => !string.IsNullOrEmpty(p)));
 
     /// <summary>The image's repository without tag or digest, so a new tag of the same image keeps its findings' identity.</summary>

@@ -28,7 +28,18 @@ public sealed record ScanRequest
     [Id(13)] public string? Commit { get; init; }
     /// <summary>Results uploaded from scanners run elsewhere that the scan waits for before it completes.</summary>
     [Id(14)] public int ExpectedUploads { get; init; }
+    /// <summary>Scanners that run on a target or profile of their own, derived from the scan's (a URL's host for a port
+    /// scan); a scanner not named here runs on <see cref="Target"/> with <see cref="Profile"/>.</summary>
+    [Id(15)] public IReadOnlyDictionary<string, ScannerInput> ScannerInputs { get; init; } = new Dictionary<string, ScannerInput>();
+
+    /// <summary>The target and profile <paramref name="scanner"/> runs with in this scan.</summary>
+    public ScannerInput InputFor(string scanner) =>
+        ScannerInputs.TryGetValue(scanner, out var input) ? input : new ScannerInput(Target, Profile);
 }
+
+/// <summary>What one scanner of a scan runs on: its target (normalised for its own target kind) and its profile.</summary>
+[GenerateSerializer, Alias("scangate.scanner-input.v1")]
+public sealed record ScannerInput([property: Id(0)] string Target, [property: Id(1)] string Profile);
 
 /// <summary>What one scanner run is asked to do.</summary>
 [GenerateSerializer, Alias("scangate.run-spec.v1")]

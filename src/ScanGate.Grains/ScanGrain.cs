@@ -166,7 +166,7 @@ public sealed class ScanGrain(
         foreach (var name in S.Runs.Keys)
             await RunGrain(name).Start(new RunSpec
             {
-                ScanId = ScanId, Scanner = name, Target = S.Request!.Target, Profile = S.Request.Profile,
+                ScanId = ScanId, Scanner = name, Target = S.Request!.InputFor(name).Target, Profile = S.Request.InputFor(name).Profile,
                 Branch = S.Request.Branch, OrgId = S.Request.OrgId, ProjectKey = S.Request.ProjectKey,
             });
         S.Status = ScanStatus.Running;

@@ -65,15 +65,20 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         return up;
     }
 
-    public async Task EnsureImageAsync(string image, IProgress<string>? progress, CancellationToken cancellationToken)
+    public async Task<bool> HasImageAsync(string image, CancellationToken cancellationToken = default)
     {
         try
         {
             await _client.Images.InspectImageAsync(image, cancellationToken);
-            return;
+            return true;
         }
-        catch (DockerImageNotFoundException) { }
-        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound) { }
+        catch (DockerImageNotFoundException) { return false; }
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound) { return false; }
+    }
+
+    public async Task EnsureImageAsync(string image, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        if (await HasImageAsync(image, cancellationToken)) return;
 
         var (name, tag) = SplitImage(image);
         string? error = null;

@@ -10,6 +10,8 @@ public interface IContainerRuntime
     Task<string> GetEngineIdAsync(CancellationToken cancellationToken = default);
     /// <summary>Makes the image present, pulling it when missing; pull progress goes to <paramref name="progress"/>.</summary>
     Task EnsureImageAsync(string image, IProgress<string>? progress, CancellationToken cancellationToken);
+    /// <summary>Whether the engine holds the image now (never pulls).</summary>
+    Task<bool> HasImageAsync(string image, CancellationToken cancellationToken = default);
     Task<string> CreateAsync(ContainerSpec spec, CancellationToken cancellationToken);
     /// <summary>Starts the container and follows its output, one line at a time, until it exits or
     /// <paramref name="cancellationToken"/> fires.</summary>

@@ -13,8 +13,16 @@ public interface IScannerAdapter
     IReadOnlyList<ScannerUse> Uses { get; }
 }
 
-/// <summary>A scanner's place in a scan type: default scanners run when a request names none.</summary>
-public sealed record ScannerUse(string ScanType, bool ByDefault = true);
+/// <summary>A scanner's place in a scan type: default scanners run when a request names none. A scanner serves a
+/// scan type whose targets are of another kind through a <paramref name="Target"/> derivation (a URL's host for a
+/// port scan); <paramref name="Profiles"/> maps each of the scan type's profiles to the scanner's own, when their
+/// names differ.</summary>
+public sealed record ScannerUse(string ScanType, bool ByDefault = true, TargetDerivation? Target = null,
+    IReadOnlyDictionary<string, string>? Profiles = null)
+{
+    /// <summary>The scanner's own profile for the scan type's <paramref name="profile"/>.</summary>
+    public string ProfileFor(string profile) => Profiles?.GetValueOrDefault(profile) ?? profile;
+}
 
 /// <summary>
 /// A scanner that runs as a container. The adapter only describes the run (image, arguments,
@@ -65,6 +73,19 @@ public interface IProgressParser
 {
     /// <summary>Null when the line says nothing about progress.</summary>
     ProgressUpdate? Parse(string line);
+}
+
+/// <summary>Progress of an image entry point that clones a repository and then runs its tool on the clone, printing
+/// "phase: cloning", "phase: <paramref name="work"/>" and "phase: done".</summary>
+public sealed class ClonePhaseProgress(string work) : IProgressParser
+{
+    public ProgressUpdate? Parse(string line)
+    {
+        var trimmed = line.Trim();
+        if (!trimmed.StartsWith("phase: ", StringComparison.Ordinal)) return null;
+        var phase = trimmed["phase: ".Length..];
+        return phase == "cloning" ? new(phase, 10) : phase == work ? new(phase, 50) : phase == "done" ? new(phase, 99) : null;
+    }
 }
 
 /// <summary>Per-run context handed to report parsers: builds findings with stable fingerprints.</summary>

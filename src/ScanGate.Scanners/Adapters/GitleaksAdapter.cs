@@ -24,18 +24,7 @@ public sealed class GitleaksAdapter : IContainerScanner
         MemoryBytes = 1024L * 1024 * 1024,
     };
 
-    public IProgressParser NewProgressParser(RunSpec spec) => new Progress();
-
-    private sealed class Progress : IProgressParser
-    {
-        public ProgressUpdate? Parse(string line) => line.Trim() switch
-        {
-            "phase: cloning" => new("cloning", 10),
-            "phase: scanning" => new("scanning", 50),
-            "phase: done" => new("done", 99),
-            _ => null,
-        };
-    }
+    public IProgressParser NewProgressParser(RunSpec spec) => new ClonePhaseProgress("scanning");
 
     public async IAsyncEnumerable<Finding> ParseReportAsync(Stream report, FindingContext context,
         [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ public sealed class SecurityHeadersScanner : IInProcessScanner
     public string Name => "security_headers";
     public string Description => "HTTP security headers (HSTS, CSP, framing, content sniffing, referrer, cookies).";
     public TargetKind TargetKind => TargetKind.Url;
-    public IReadOnlyList<ScannerUse> Uses { get; } = [new("security_headers")];
+    public IReadOnlyList<ScannerUse> Uses { get; } = [new("security_headers"), new("lightweight_comprehensive")];
 
     private const int MaxRedirects = 5;
     private const long OneHundredEightyDays = 15_552_000;

@@ -9,7 +9,11 @@ public sealed class TestsslAdapter : IContainerScanner
     public string Name => "testssl";
     public string Description => "testssl.sh: TLS protocols, ciphers, certificate and known TLS vulnerabilities.";
     public TargetKind TargetKind => TargetKind.TlsEndpoint;
-    public IReadOnlyList<ScannerUse> Uses { get; } = [new("ssl_security")];
+    public IReadOnlyList<ScannerUse> Uses { get; } =
+    [
+        new("ssl_security"),
+        new("lightweight_comprehensive", Target: TargetDerivation.UrlTlsEndpoint, Profiles: new Dictionary<string, string> { ["standard"] = "quick" }),
+    ];
     public string DefaultImage => "scangate/testssl:latest";
 
     private const string ReportPath = "/out/report.json";
@@ -22,17 +26,41 @@ public sealed class TestsslAdapter : IContainerScanner
         "Testing robust forward secrecy", "Testing server defaults", "Testing HTTP header response",
         "Testing vulnerabilities", "Running client simulations",
     ];
+    /// <summary>--full adds the server implementation bugs (GREASE) and the ciphers of each protocol.</summary>
+    private static readonly string[] ComprehensiveSections =
+    [
+        "Testing protocols", "Testing for server implementation bugs", "Testing cipher categories", "Testing server's cipher preferences",
+        "Testing robust forward secrecy", "Testing server defaults", "Testing HTTP header response",
+        "Testing vulnerabilities", "Testing ciphers per protocol", "Testing all locally available ciphers per protocol", "Running client simulations",
+    ];
+    /// <summary>With --vulnerable alone testssl prints one line per check, in this order.</summary>
+    private static readonly string[] VulnerabilitySections =
+    [
+        "Heartbleed", "CCS", "Ticketbleed", "ROBOT", "Secure Renegotiation", "Secure Client-Initiated Renegotiation", "CRIME",
+        "BREACH", "POODLE", "TLS_FALLBACK_SCSV", "SWEET32", "FREAK", "DROWN", "LOGJAM", "BEAST", "LUCKY13", "Winshock", "RC4",
+    ];
 
     public ContainerPlan Plan(RunSpec spec)
     {
         var args = new List<string> { "--quiet", "--warnings", "off", "--color", "0", "--jsonfile", ReportPath };
-        if (spec.Profile == "quick") args.AddRange(["--protocols", "--server-defaults"]);
+        args.AddRange(spec.Profile switch
+        {
+            "quick" => ["--protocols", "--server-defaults"],
+            "vulnerability" => ["--vulnerable"],
+            "comprehensive" => ["--full"],
+            _ => [], // standard: every default check
+        });
         args.Add(spec.Target);
         return new ContainerPlan { Arguments = args, ReportPath = ReportPath, PidsLimit = 512 };
     }
 
-    public IProgressParser NewProgressParser(RunSpec spec) =>
-        new SectionProgress(spec.Profile == "quick" ? QuickSections : StandardSections);
+    public IProgressParser NewProgressParser(RunSpec spec) => new SectionProgress(spec.Profile switch
+    {
+        "quick" => QuickSections,
+        "vulnerability" => VulnerabilitySections,
+        "comprehensive" => ComprehensiveSections,
+        _ => StandardSections,
+    });
 
     private sealed class SectionProgress(string[] sections) : IProgressParser
     {

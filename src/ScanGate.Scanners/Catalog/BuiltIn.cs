@@ -20,6 +20,9 @@ public static class BuiltIn
         new OsvScannerAdapter(),
         new DiveAdapter(),
         new CdxgenAdapter(),
+        new NucleiAdapter(),
+        new ZapAdapter(),
+        new KubeLinterAdapter(),
     ];
 
     public static readonly IReadOnlyList<ScanTypeDefinition> ScanTypes =
@@ -29,11 +32,15 @@ public static class BuiltIn
                 new("ping_sweep", "Which hosts answer; no port scan."),
                 new("port_scan", "Open TCP ports (the target's port list, or the 1000 most common)."),
                 new("service_detection", "Open TCP ports and the service and version behind each."),
+                new("comprehensive", "The 10,000 most common TCP ports (or the target's list), service versions, and nmap's default and vulnerability scripts that are safe and stay offline."),
+                new("vulnerability_scan", "Service versions and nmap's safe, offline vulnerability scripts (vuln and safe, nothing external) on the 1000 most common ports or the target's list."),
             ], "port_scan"),
         new("ssl_security", "TLS protocols, ciphers, certificate and known TLS weaknesses (testssl.sh; sslscan on request).", TargetKind.TlsEndpoint,
             [
                 new("quick", "Protocols and server defaults (certificate)."),
                 new("standard", "Every default testssl.sh check."),
+                new("comprehensive", "Every default check, the ciphers of each protocol and server implementation bugs (testssl.sh --full)."),
+                new("vulnerability", "Only the known TLS vulnerabilities: Heartbleed, ROBOT, POODLE, SWEET32, LUCKY13 and the rest (testssl.sh --vulnerable)."),
             ], "quick"),
         new("secret_scan", "Secrets committed anywhere in a Git repository's history (gitleaks).", TargetKind.GitRepository,
             [new("standard", "Every commit of the cloned repository, with gitleaks' default rules.")], "standard"),
@@ -51,5 +58,31 @@ public static class BuiltIn
             ], "standard"),
         new("sbom", "The software bill of materials of a Git repository's source tree, from its manifests and lock files (cdxgen).", TargetKind.GitRepository,
             [new("standard", "Every manifest and lock file of the cloned tree, read without installing dependencies or fetching licences.")], "standard"),
+        new("lightweight_comprehensive", "Several light checks of a web site with one verdict: its security headers, a port scan of its host and, for https, a quick TLS check.", TargetKind.Url,
+            [new("standard", "security_headers on the URL, nmap port_scan on the URL's host (the 1000 most common ports), testssl quick on its TLS endpoint when the URL is https.")], "standard"),
+        new("nuclei", "Known CVEs, exposures and misconfigurations of a web target, from nuclei's community templates.", TargetKind.Url,
+            [
+                new("quick", "High and critical templates, nothing intrusive."),
+                new("standard", "Low to critical templates, nothing intrusive."),
+                new("comprehensive", "Every template but denial of service, informational ones included."),
+                new("cve", "Templates tagged cve, nothing intrusive."),
+                new("misconfig", "Templates tagged misconfig, exposure, config or default-login, nothing intrusive."),
+            ], "standard"),
+        new("web_vulnerability", "A web application's vulnerabilities, found by OWASP ZAP.", TargetKind.Url,
+            [
+                new("quick", "ZAP baseline: a one-minute spider and the passive rules; nothing is attacked."),
+                new("standard", "ZAP baseline with a five-minute spider; nothing is attacked."),
+                new("comprehensive", "ZAP full scan: a ten-minute spider, then an active scan that sends attacks."),
+            ], "quick"),
+        new("api_security", "An API described by OpenAPI: ZAP imports the definition from the target URL and scans every operation.", TargetKind.Url,
+            [
+                new("quick", "The operations and the passive rules only (ZAP API scan in safe mode)."),
+                new("standard", "The operations, the passive rules and an active scan that sends attacks."),
+            ], "quick"),
+        new("kubernetes_manifest", "Security and reliability misconfigurations in the Kubernetes manifests, Helm charts and Kustomize directories of a Git repository (kube-linter).", TargetKind.GitRepository,
+            [
+                new("standard", "kube-linter's default checks."),
+                new("comprehensive", "Every built-in kube-linter check."),
+            ], "standard"),
     ];
 }

@@ -43,7 +43,7 @@ public sealed class ScanApiTests : IAsyncLifetime
     [InlineData("""{"scan_type":"network_discovery"}""", "target", "target is required")]
     [InlineData("""{"scan_type":"network_discovery","target":"-oN/etc/passwd"}""", "target", "must not start with '-'")]
     [InlineData("""{"scan_type":"secret_scan","target":"/etc"}""", "target", "local paths")]
-    [InlineData("""{"scan_type":"network_discovery","target":"127.0.0.1","scan_profile":"everything"}""", "scan_profile", "known profiles: ping_sweep, port_scan, service_detection")]
+    [InlineData("""{"scan_type":"network_discovery","target":"127.0.0.1","scan_profile":"everything"}""", "scan_profile", "known profiles: ping_sweep, port_scan, service_detection, comprehensive, vulnerability_scan")]
     [InlineData("""{"scan_type":"ssl_security","target":"127.0.0.1","scanners":["nmap"]}""", "scanners", "scanner 'nmap' does not serve ssl_security")]
     [InlineData("""{"scan_type":"ssl_security","target":"127.0.0.1","scanners":[]}""", "scanners", "non-empty array")]
     [InlineData("""{"scan_type":"network_discovery","target":"127.0.0.1","fail_on_severity":"severe"}""", "fail_on_severity", "critical, high, medium, low, none")]
@@ -79,7 +79,7 @@ public sealed class ScanApiTests : IAsyncLifetime
     {
         var types = await GetJson("/api/v1/scan-types");
         var network = types.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "network_discovery");
-        Assert.Equal(["ping_sweep", "port_scan", "service_detection"], network.GetProperty("profiles").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["ping_sweep", "port_scan", "service_detection", "comprehensive", "vulnerability_scan"], network.GetProperty("profiles").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         Assert.Equal("nmap", network.GetProperty("scanners")[0].GetProperty("name").GetString());
         var ssl = types.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "ssl_security");
         Assert.Equal(["sslscan", "testssl"], ssl.GetProperty("scanners").EnumerateArray().Select(s => s.GetProperty("name").GetString()));

@@ -6,7 +6,7 @@ namespace ScanGate.Tests.Scanners;
 
 public class ProgressAndPlanTests
 {
-    private static RunSpec Spec(string scanner, string target, string profile, string? branch = null) =>
+    internal static RunSpec Spec(string scanner, string target, string profile, string? branch = null) =>
         new() { ScanId = "scn_X", Scanner = scanner, Target = target, Profile = profile, Branch = branch };
 
     [Fact]

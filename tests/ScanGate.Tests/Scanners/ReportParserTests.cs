@@ -9,11 +9,11 @@ namespace ScanGate.Tests.Scanners;
 /// <summary>Each parser on a report captured from a real run of its tool (Fixtures/ names the version).</summary>
 public class ReportParserTests
 {
-    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+    internal static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
-    private static async Task<(List<Finding> Findings, FindingContext Context)> ParseAsync(IContainerScanner adapter, Stream report)
+    internal static async Task<(List<Finding> Findings, FindingContext Context)> ParseAsync(IContainerScanner adapter, Stream report, string scanId = "scn_TEST")
     {
-        var context = new FindingContext("scn_TEST", adapter.Name);
+        var context = new FindingContext(scanId, adapter.Name);
         var list = new List<Finding>();
         await foreach (var f in adapter.ParseReportAsync(report, context, CancellationToken.None)) list.Add(f);
         return (list, context);
