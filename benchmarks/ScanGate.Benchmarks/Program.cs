@@ -14,7 +14,13 @@ using ScanGate.Silo;
 //   auth [seconds]     authenticated GET /api/v1/scans/{id} against GET /healthz, load from wrk
 //   state [writes]     grain-state write latency on PostgreSQL (SCANGATE_BENCH_POSTGRES names the server)
 //   cluster [scans] [in-flight]  scans per second through three silo processes and an API process on PostgreSQL
+//   parse [megabytes]  report parsing throughput (trivy JSON, nuclei JSONL, SARIF) and the memory a 50 MB report holds
 var mode = args.Length > 0 ? args[0] : "overhead";
+if (mode == "parse")
+{
+    await ParseThroughput.RunAsync(args.Length > 1 && int.TryParse(args[1], out var mb) ? mb : 50);
+    return;
+}
 if (mode == "cluster")
 {
     await ClusterThroughput.RunAsync(args.Length > 1 && int.TryParse(args[1], out var scans) ? scans : 200,
