@@ -2,7 +2,8 @@ using System.Diagnostics;
 
 namespace ScanGate.Tests.Infrastructure;
 
-/// <summary>A Git repository the test creates, with a secret planted in one file, served by `git daemon` on 127.0.0.1.</summary>
+/// <summary>A Git repository the test creates, with a secret planted in one file (or, with plantSecret false, the same
+/// file without it), served by `git daemon` on 127.0.0.1.</summary>
 public sealed class GitRepositoryServer : IAsyncDisposable
 {
     /// <summary>An AWS access key id shaped like a real one (it is not one).</summary>
@@ -17,7 +18,7 @@ public sealed class GitRepositoryServer : IAsyncDisposable
 
     private GitRepositoryServer(Process daemon, string root, int port) { _daemon = daemon; _root = root; Port = port; }
 
-    public static async Task<GitRepositoryServer> StartAsync()
+    public static async Task<GitRepositoryServer> StartAsync(bool plantSecret = true)
     {
         var root = Directory.CreateTempSubdirectory("scangate-git-").FullName;
         var repo = Path.Combine(root, "app");
@@ -27,7 +28,7 @@ public sealed class GitRepositoryServer : IAsyncDisposable
         await Git(repo, "add", "-A");
         await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", "first");
         await File.WriteAllTextAsync(Path.Combine(repo, SecretFile),
-            $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n");
+            plantSecret ? $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n" : "[aws]\nregion = eu-west-1\nprofile = deploy\n");
         await Git(repo, "add", "-A");
         await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", "add settings");
         var port = Net.FreePort();
@@ -35,6 +36,9 @@ public sealed class GitRepositoryServer : IAsyncDisposable
         await Net.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         return new GitRepositoryServer(daemon, root, port);
     }
+
+    /// <summary>The commit id <paramref name="rev"/> names (HEAD, HEAD~1 …).</summary>
+    public async Task<string> RevParseAsync(string rev) => (await Git(Path.Combine(_root, "app"), "rev-parse", rev)).Trim();
 
     private static Task<string> Git(string dir, params string[] args) => Proc.RunCheckedAsync("git", ["-C", dir, .. args]);
 
