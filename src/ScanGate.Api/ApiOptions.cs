@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace ScanGate.Api;
 
 /// <summary>Bound from "ScanGate:Api".</summary>
@@ -13,8 +15,12 @@ public sealed class ApiOptions
 
     /// <summary>The body limit of a request: uploads have their own.</summary>
     public long LimitFor(Microsoft.AspNetCore.Http.HttpRequest request) =>
-        request.Method == "POST" && request.Path.StartsWithSegments("/api/v1/scans") && request.Path.Value!.EndsWith("/uploads", StringComparison.Ordinal)
+        request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<AcceptsUpload>() is { } upload && upload.Applies(request)
             ? MaxUploadBytes : MaxRequestBodyBytes;
     /// <summary>Accept http:// and private-address callback URLs (on-prem, tests); keep it in step with ScanGate:Callbacks:AllowPrivateAddresses.</summary>
     public bool AllowPrivateCallbacks { get; set; }
 }
+
+/// <summary>Endpoint metadata: a request for which <see cref="Applies"/> is true carries an upload (a source tarball,
+/// files to check) and may be as large as <see cref="ApiOptions.MaxUploadBytes"/>.</summary>
+public sealed record AcceptsUpload(Func<Microsoft.AspNetCore.Http.HttpRequest, bool> Applies);

@@ -14,6 +14,7 @@ using Scalar.AspNetCore;
 using ScanGate.Api.Auth;
 
 using ScanGate.Api.Compat;
+using ScanGate.Api.Compat.Pepper;
 
 namespace ScanGate.Api;
 
@@ -51,6 +52,10 @@ public static class ApiSetup
             return Task.CompletedTask;
         }));
         services.AddHostedService<Bootstrap>();
+        services.Configure<ScanGate.Api.Sources.SourceOptions>(configuration.GetSection(ScanGate.Api.Sources.SourceOptions.Section));
+        services.AddSingleton<ScanGate.Api.Sources.SourceRepositoryServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScanGate.Api.Sources.SourceRepositoryServer>());
+        services.AddSingleton<ScanGate.Api.Compat.Pepper.PepperScanServices>();
         return services;
     }
 
@@ -96,6 +101,7 @@ public static class ApiSetup
         api.MapAuditEndpoints();
         // Other platforms' CI contracts over the same core.
         app.MapOffloadEndpoints();
+        app.MapPepperEndpoints();
         return app;
     }
 

@@ -25,7 +25,7 @@ public static class ArtifactEndpoints
         return api;
     }
 
-    private static async Task<IResult> ListArtifacts(string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> ListArtifacts(string id, HttpContext http, IGrainFactory grains)
     {
         if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
         var artifacts = await grains.GetGrain<IScanArtifactsGrain>(id).List();
@@ -34,7 +34,7 @@ public static class ArtifactEndpoints
             .Select(a => ArtifactView.Of(a, artifacts)).ToList()));
     }
 
-    private static async Task<IResult> DownloadArtifact(string id, string type, string? name, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> DownloadArtifact(string id, string type, string? name, HttpContext http, IGrainFactory grains)
     {
         if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
         if (StatusWords.ParseWord<ArtifactType>(type) is not { } artifactType)

@@ -14,7 +14,7 @@ public static class AuditEndpoints
         return api;
     }
 
-    private static async Task<IResult> Query(HttpContext http, IGrainFactory grains, string? action, string? actor,
+    internal static async Task<IResult> Query(HttpContext http, IGrainFactory grains, string? action, string? actor,
         DateTimeOffset? since, DateTimeOffset? until, string? cursor, int? limit)
     {
         if (limit is < 1 or > 500) return Problems.BadRequest("limit", "limit must be between 1 and 500");

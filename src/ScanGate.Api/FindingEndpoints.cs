@@ -80,7 +80,7 @@ public static class FindingEndpoints
         return await Page(() => grains.GetGrain<IScanGrain>(id).Findings(query! with { ScanId = null }));
     }
 
-    private static async Task<IResult> ListFindings(HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> ListFindings(HttpContext http, IGrainFactory grains)
     {
         var (query, error) = ReadFilters(http.Request);
         if (error is not null) return error;
@@ -104,7 +104,7 @@ public static class FindingEndpoints
         await grains.GetGrain<IFindingTriageGrain>(0).Get(id) is { } f && http.Caller().SeesOrg(f.OrgId)
             ? TypedResults.Ok(FindingView.Of(f)) : Problems.NotFound($"no finding '{id}'");
 
-    private static async Task<IResult> PatchFinding(string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> PatchFinding(string id, HttpContext http, IGrainFactory grains)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "status", "note");
         if (error is not null) return error;
@@ -120,7 +120,7 @@ public static class FindingEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> BulkTriage(HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> BulkTriage(HttpContext http, IGrainFactory grains)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "ids", "status", "note");
         if (error is not null) return error;

@@ -19,7 +19,7 @@ public static class KeyEndpoints
         return api;
     }
 
-    private static async Task<IResult> CreateKey(HttpContext http, IGrainFactory grains, IOptions<AuthOptions> options)
+    internal static async Task<IResult> CreateKey(HttpContext http, IGrainFactory grains, IOptions<AuthOptions> options)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request,
             "name", "preset", "scopes", "expires_in_days", "environment", "rate_limit_per_minute", "org_id", "member_id");
@@ -79,7 +79,7 @@ public static class KeyEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> ListKeys(HttpContext http, IGrainFactory grains, string? org_id)
+    internal static async Task<IResult> ListKeys(HttpContext http, IGrainFactory grains, string? org_id)
     {
         var caller = http.Caller();
         var orgId = org_id ?? caller.OrgId;
@@ -90,7 +90,7 @@ public static class KeyEndpoints
         return TypedResults.Ok(new PageView<ApiKeyView>(keys.OrderByDescending(k => k.CreatedAt).ToList(), null));
     }
 
-    private static async Task<IResult> RevokeKey(string keyId, HttpContext http, IGrainFactory grains, AuthCache cache, string? org_id)
+    internal static async Task<IResult> RevokeKey(string keyId, HttpContext http, IGrainFactory grains, AuthCache cache, string? org_id)
     {
         var caller = http.Caller();
         var orgId = org_id ?? caller.OrgId;

@@ -10,7 +10,8 @@ namespace ScanGate.Api;
 
 public static class ProjectEndpoints
 {
-    private static readonly string[] Fields = ["key", "name", "repository_url", "default_branch", "fail_on_severity", "dast_target_url"];
+    private static readonly string[] Fields = ["key", "name", "repository_url", "default_branch", "fail_on_severity", "dast_target_url", "webhook_secret"];
+    public const int MinWebhookSecretLength = 16;
 
     public static RouteGroupBuilder MapProjectEndpoints(this RouteGroupBuilder api)
     {
@@ -27,7 +28,7 @@ public static class ProjectEndpoints
     private static IProjectGrain Grain(IGrainFactory grains, HttpContext http, string key) =>
         grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(http.Caller().OrgId, key));
 
-    private static async Task<IResult> CreateProject(HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> CreateProject(HttpContext http, IGrainFactory grains)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, Fields);
         if (error is not null) return error;
@@ -45,7 +46,7 @@ public static class ProjectEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> ListProjects(HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> ListProjects(HttpContext http, IGrainFactory grains)
     {
         var list = new List<ProjectView>();
         foreach (var key in await grains.GetGrain<IOrganizationGrain>(http.Caller().OrgId).Projects())
@@ -53,10 +54,10 @@ public static class ProjectEndpoints
         return TypedResults.Ok(new PageView<ProjectView>(list, null));
     }
 
-    private static async Task<IResult> GetProject(string key, HttpContext http, IGrainFactory grains) =>
+    internal static async Task<IResult> GetProject(string key, HttpContext http, IGrainFactory grains) =>
         ProjectKeys.IsValid(key) && await Grain(grains, http, key).Get() is { } p ? TypedResults.Ok(ProjectView.Of(p)) : Problems.NotFound($"no project '{key}'");
 
-    private static async Task<IResult> UpdateProject(string key, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> UpdateProject(string key, HttpContext http, IGrainFactory grains)
     {
         if (!ProjectKeys.IsValid(key) || await Grain(grains, http, key).Get() is not { } current) return Problems.NotFound($"no project '{key}'");
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, Fields.Where(f => f != "key").ToArray());
@@ -75,7 +76,7 @@ public static class ProjectEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> DeleteProject(string key, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> DeleteProject(string key, HttpContext http, IGrainFactory grains)
     {
         if (!ProjectKeys.IsValid(key) || !await Grain(grains, http, key).Delete()) return Problems.NotFound($"no project '{key}'");
         await http.AuditAsync(grains, "project.deleted", key);
@@ -92,6 +93,9 @@ public static class ProjectEndpoints
         if (dast is not null && !Targets.TryNormalize(TargetKind.Url, dast, out dast, out var dastError))
             throw new RequestValidationException("dast_target_url", dastError);
         var branch = RequestBody.String(body, "default_branch", 200);
+        var webhookSecret = RequestBody.String(body, "webhook_secret", 256);
+        if (webhookSecret is { Length: < MinWebhookSecretLength })
+            throw new RequestValidationException("webhook_secret", $"webhook_secret must be at least {MinWebhookSecretLength} characters");
         Severity? failOn = project.FailOnSeverity;
         if (RequestBody.String(body, "fail_on_severity", 20) is { } word)
             failOn = word == "none" ? null
@@ -103,6 +107,7 @@ public static class ProjectEndpoints
             DastTargetUrl = dast ?? project.DastTargetUrl,
             DefaultBranch = branch ?? project.DefaultBranch,
             FailOnSeverity = failOn,
+            WebhookSecret = webhookSecret ?? project.WebhookSecret,
         };
     }
 }

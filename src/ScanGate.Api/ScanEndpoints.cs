@@ -98,7 +98,7 @@ public static partial class ScanEndpoints
         return (result, projectKey);
     }
 
-    private static async Task<IResult> ListScans(HttpContext http, IGrainFactory grains, string? project, string? status, string? scan_type,
+    internal static async Task<IResult> ListScans(HttpContext http, IGrainFactory grains, string? project, string? status, string? scan_type,
         string? branch, DateTimeOffset? since, string? cursor, int? limit)
     {
         if (limit is < 1 or > 200) return Problems.BadRequest("limit", "limit must be between 1 and 200");
@@ -133,7 +133,7 @@ public static partial class ScanEndpoints
             v.RescanOf, v.RescannedAs, v.ScheduleId, v.Links, s.Verdict?.Score, s.Verdict?.Grade, s.Verdict?.ComplianceGrade, v.Gate));
     }
 
-    private static async Task<IResult> RunCommand(string id, string command, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> RunCommand(string id, string command, HttpContext http, IGrainFactory grains)
     {
         if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
         var scan = grains.GetGrain<IScanGrain>(id);

@@ -36,18 +36,18 @@ public static class ScheduleEndpoints
     private static async Task<IReadOnlyList<ProjectSchedule>?> SchedulesOf(IGrainFactory grains, HttpContext http, string key) =>
         ProjectKeys.IsValid(key) ? await Project(grains, http, key).Schedules() : null;
 
-    private static async Task<IResult> ListSchedules(string key, HttpContext http, IGrainFactory grains) =>
+    internal static async Task<IResult> ListSchedules(string key, HttpContext http, IGrainFactory grains) =>
         await SchedulesOf(grains, http, key) is { } schedules
             ? TypedResults.Ok(new PageView<ScheduleView>(schedules.Select(ScheduleView.Of).ToList(), null))
             : NoProject(key);
 
-    private static async Task<IResult> GetSchedule(string key, string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> GetSchedule(string key, string id, HttpContext http, IGrainFactory grains)
     {
         if (await SchedulesOf(grains, http, key) is not { } schedules) return NoProject(key);
         return schedules.FirstOrDefault(s => s.Id == id) is { } schedule ? TypedResults.Ok(ScheduleView.Of(schedule)) : NoSchedule(key, id);
     }
 
-    private static async Task<IResult> CreateSchedule(string key, HttpContext http, IGrainFactory grains, ScanCatalog catalog,
+    internal static async Task<IResult> CreateSchedule(string key, HttpContext http, IGrainFactory grains, ScanCatalog catalog,
         IOptions<ApiOptions> apiOptions, IOptions<ScheduleOptions> scheduleOptions, TargetPolicy targets, Clock clock)
     {
         if (await SchedulesOf(grains, http, key) is null) return NoProject(key);
@@ -82,7 +82,7 @@ public static class ScheduleEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> UpdateSchedule(string key, string id, HttpContext http, IGrainFactory grains,
+    internal static async Task<IResult> UpdateSchedule(string key, string id, HttpContext http, IGrainFactory grains,
         IOptions<ScheduleOptions> scheduleOptions, Clock clock)
     {
         if (await SchedulesOf(grains, http, key) is not { } schedules) return NoProject(key);
@@ -111,7 +111,7 @@ public static class ScheduleEndpoints
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> DeleteSchedule(string key, string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> DeleteSchedule(string key, string id, HttpContext http, IGrainFactory grains)
     {
         if (!ProjectKeys.IsValid(key) || await Project(grains, http, key).Get() is null) return NoProject(key);
         if (!await Project(grains, http, key).RemoveSchedule(id)) return NoSchedule(key, id);

@@ -21,7 +21,7 @@ public static partial class UploadEndpoints
 
     public static RouteGroupBuilder MapUploadEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/scans/{id}/uploads", Upload).RequireScope(Scopes.ScansTrigger).WithTags("scans");
+        api.MapPost("/scans/{id}/uploads", Upload).RequireScope(Scopes.ScansTrigger).WithTags("scans").WithMetadata(new AcceptsUpload(_ => true));
         api.MapGet("/upload-formats", () => TypedResults.Ok(UploadFormats.All.Select(f => new UploadFormatView(f.Name, f.Description)).ToList()))
             .RequireScope(Scopes.ScansRead).WithTags("scans");
         return api;

@@ -129,11 +129,13 @@ public sealed record ApiKeyView(string Id, string Name, string OrgId, string Mem
 public sealed record CreatedApiKeyView(string Id, string Name, string OrgId, string MemberId, string Prefix, IReadOnlyList<string> Scopes,
     string? Environment, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int RateLimitPerMinute, string Key);
 
+/// <summary>A project; its webhook secret is never shown, only whether it has one.</summary>
 public sealed record ProjectView(string Key, string Name, string? RepositoryUrl, string DefaultBranch, string FailOnSeverity,
-    string? DastTargetUrl, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> RecentScans, bool CreatedOnTheFly)
+    string? DastTargetUrl, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> RecentScans, bool CreatedOnTheFly,
+    bool WebhookSecretSet)
 {
     public static ProjectView Of(Project p) => new(p.Key, p.Name, p.RepositoryUrl, p.DefaultBranch, p.FailOnSeverity?.Word() ?? "none",
-        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly);
+        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly, p.WebhookSecret is not null);
 }
 
 /// <summary>A project schedule; <c>fail_on_severity</c> is null when each run takes the project's default.</summary>

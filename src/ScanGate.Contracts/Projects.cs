@@ -17,6 +17,8 @@ public sealed record Project
     [Id(8)] public DateTimeOffset UpdatedAt { get; init; }
     [Id(9)] public IReadOnlyList<string> RecentScans { get; init; } = [];
     [Id(10)] public bool CreatedOnTheFly { get; init; }
+    /// <summary>The secret inbound Git webhooks of this project are signed with (GitHub) or carry (GitLab); never shown.</summary>
+    [Id(11)] public string? WebhookSecret { get; init; }
 }
 
 /// <summary>A project's settings and recent scans. Key: "{orgId}/{projectKey}".</summary>
@@ -118,7 +120,24 @@ public interface IFindingTriageGrain : IGrainWithIntegerKey
     [Alias("get"), ReadOnly] Task<Finding?> Get(string findingId);
     /// <summary>Sets the status of findings of <paramref name="orgId"/>; ids of other organisations are reported as not found.</summary>
     [Alias("set-status")] Task<TriageResult> SetStatus(string? orgId, IReadOnlyList<string> findingIds, FindingStatus status, string? note, string actor);
+    /// <summary>How long findings of <paramref name="orgId"/> (every organisation when null) resolved since
+    /// <paramref name="resolvedSince"/> took, per severity: from the first detection of a finding (its fingerprint in
+    /// its project) to its first being set to resolved.</summary>
+    [Alias("resolution-times"), ReadOnly] Task<ResolutionReport> ResolutionTimes(string? orgId, DateTimeOffset resolvedSince);
 }
+
+/// <summary>Findings of one severity resolved, and the mean hours from first detection to resolution (null when none).</summary>
+[GenerateSerializer, Alias("scangate.resolution-time.v1")]
+public sealed record ResolutionTime(
+    [property: Id(0)] Severity Severity,
+    [property: Id(1)] int Resolved,
+    [property: Id(2)] double? MeanHours);
+
+/// <summary>Resolution times per severity; <see cref="Truncated"/> when there were more findings than one report reads.</summary>
+[GenerateSerializer, Alias("scangate.resolution-report.v1")]
+public sealed record ResolutionReport(
+    [property: Id(0)] IReadOnlyList<ResolutionTime> BySeverity,
+    [property: Id(1)] bool Truncated);
 
 [GenerateSerializer, Alias("scangate.triage-result.v1")]
 public sealed record TriageResult(

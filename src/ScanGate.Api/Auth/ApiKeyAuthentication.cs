@@ -99,6 +99,9 @@ public sealed class ApiKeyAuthenticationHandler(
             : Problems.Write(Context, StatusCodes.Status403Forbidden, "Forbidden", reason);
     }
 
+    /// <summary>A request authenticated by other means (an inbound webhook, by its signature) acts as <paramref name="caller"/>.</summary>
+    public static void ActAs(HttpContext context, Caller caller) => context.Items[CallerItem] = caller;
+
     /// <summary>The authenticated caller of this request.</summary>
     public static Caller CallerOf(HttpContext context) =>
         context.Items.TryGetValue(CallerItem, out var c) && c is Caller caller ? caller

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ScanGate.Tests.Infrastructure;
 
 /// <summary>A Git repository the test creates, served by `git daemon` on 127.0.0.1: by default with a secret planted in
-/// one file, or holding the files a test gives.</summary>
+/// one file (or, with plantSecret false, the same file without it), or holding the files a test gives.</summary>
 public sealed class GitRepositoryServer : IAsyncDisposable
 {
     /// <summary>An AWS access key id shaped like a real one (it is not one).</summary>
@@ -18,12 +18,12 @@ public sealed class GitRepositoryServer : IAsyncDisposable
 
     private GitRepositoryServer(Process daemon, string root, int port) { _daemon = daemon; _root = root; Port = port; }
 
-    public static Task<GitRepositoryServer> StartAsync() => ServeAsync(async repo =>
+    public static Task<GitRepositoryServer> StartAsync(bool plantSecret = true) => ServeAsync(async repo =>
     {
         await Commit(repo, "first", new Dictionary<string, string> { ["README.md"] = "# app\n" });
         await Commit(repo, "add settings", new Dictionary<string, string>
         {
-            [SecretFile] = $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n",
+            [SecretFile] = plantSecret ? $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n" : "[aws]\nregion = eu-west-1\nprofile = deploy\n",
         });
     });
 
@@ -43,6 +43,9 @@ public sealed class GitRepositoryServer : IAsyncDisposable
         await Net.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         return new GitRepositoryServer(daemon, root, port);
     }
+
+    /// <summary>The commit id <paramref name="rev"/> names (HEAD, HEAD~1 …).</summary>
+    public async Task<string> RevParseAsync(string rev) => (await Git(Path.Combine(_root, "app"), "rev-parse", rev)).Trim();
 
     private static async Task Commit(string repo, string message, IReadOnlyDictionary<string, string> files)
     {

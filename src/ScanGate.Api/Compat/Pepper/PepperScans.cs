@@ -1,0 +1,297 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using ScanGate.Api.Auth;
+using ScanGate.Api.Sources;
+using ScanGate.Contracts;
+using ScanGate.Scanners.Catalog;
+
+namespace ScanGate.Api.Compat.Pepper;
+
+/// <summary>What starting a scan needs, bound from the request's services.</summary>
+public sealed class PepperScanServices(IGrainFactory grains, ScanCatalog catalog, TargetPolicy targets, SourceRepositoryServer sources, Clock clock)
+{
+    public IGrainFactory Grains => grains;
+    public ScanCatalog Catalog => catalog;
+    public TargetPolicy Targets => targets;
+    public SourceRepositoryServer Sources => sources;
+    public Clock Clock => clock;
+}
+
+/// <summary>Scans: start (JSON with a repository URL, or multipart with a source tarball), read, list, lifecycle
+/// commands, artifacts and the findings export.</summary>
+public static class PepperScans
+{
+    /// <summary>This platform's fields of a scan request and the native fields they become (the target field is
+    /// chosen by the scan type: <see cref="PepperScanTypes.TargetField"/>).</summary>
+    private static readonly Dictionary<string, string> RequestFields = new()
+    {
+        ["branch"] = "branch", ["commitSha"] = "commit", ["baseSha"] = "base_commit", ["projectId"] = "project",
+        ["failOn"] = "fail_on_severity", ["scanProfile"] = "scan_profile", ["pipelineContext"] = "pipeline_context",
+        ["callbackUrl"] = "callback_url",
+    };
+    private static readonly string[] TargetFields = ["repoUrl", "image", "targetUrl", "target"];
+
+    /// <summary>Artifact kinds in this platform's URLs and the native artifact types behind them.</summary>
+    private static readonly Dictionary<string, ArtifactType> ArtifactKinds = new()
+    {
+        ["cyclonedx"] = ArtifactType.Cyclonedx, ["spdx"] = ArtifactType.Spdx, ["sarif"] = ArtifactType.Sarif, ["log"] = ArtifactType.Log,
+        ["raw"] = ArtifactType.RawReport, ["csv"] = ArtifactType.Csv, ["html"] = ArtifactType.Html,
+    };
+    private static readonly string[] ExportFormats = ["csv", "html", "sarif"];
+
+    public static RouteGroupBuilder MapPepperScans(this RouteGroupBuilder api)
+    {
+        api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger)
+            .WithMetadata(new AcceptsUpload(r => r.HasFormContentType));
+        api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead);
+        api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead);
+        api.MapPost("/scans/{id}/rescan", (string id, HttpContext http, IGrainFactory grains) => Command(id, "rescan", http, grains))
+            .RequireScope(Scopes.ScansTrigger);
+        api.MapPost("/scans/{id}/{command:regex(^(pause|resume|stop|cancel)$)}", Command).RequireScope(Scopes.ScansManage);
+        api.MapGet("/scans/{id}/artifacts", ListArtifacts).RequireScope(Scopes.FindingsRead);
+        api.MapGet("/scans/{id}/artifacts/{kind}", DownloadArtifact).RequireScope(Scopes.FindingsRead);
+        api.MapGet("/scans/{id}/findings/export", Export).RequireScope(Scopes.FindingsRead);
+        return api;
+    }
+
+    private static async Task<IResult> CreateScan(HttpContext http, PepperScanServices services)
+    {
+        if (!http.Request.HasFormContentType)
+        {
+            var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
+            if (error is not null) return error;
+            return await StartAsync(http, JsonObject.Create(body)!, services);
+        }
+
+        IFormCollection form;
+        try { form = await http.Request.ReadFormAsync(http.RequestAborted); }
+        catch (InvalidDataException ex) { return PepperEndpoints.BadRequest("body", $"the multipart body cannot be read: {ex.Message}"); }
+        if (form.Files.GetFile("source") is not { } source)
+            return PepperEndpoints.BadRequest("source", "a multipart scan request carries the source tarball in the part 'source' (or send JSON with repoUrl)");
+        var input = new JsonObject();
+        foreach (var (name, value) in form)
+            input[name] = value.ToString();
+        var uploadName = UploadName(input["projectId"]?.GetValue<string>(), source.FileName);
+        return await StartAsync(http, input, services, async branch =>
+        {
+            await using var stream = source.OpenReadStream();
+            var files = await SourceArchive.ReadTarGzAsync(stream, services.Sources.Options, http.RequestAborted);
+            return GitSnapshot.Build(files, branch ?? "main", $"Source uploaded to ScanGate ({source.FileName})", services.Clock.UtcNow);
+        }, uploadName);
+    }
+
+    /// <summary>The name an uploaded source is served under, which also names a project made for it: the project
+    /// asked for, else the archive's name.</summary>
+    internal static string UploadName(string? projectId, string? fileName)
+    {
+        if (projectId is not null && ProjectKeys.IsValid(projectId)) return projectId;
+        var stem = Path.GetFileName(fileName ?? "");
+        foreach (var ext in new[] { ".tar.gz", ".tgz", ".gz", ".tar" })
+            if (stem.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { stem = stem[..^ext.Length]; break; }
+        var key = ProjectKeys.FromTarget("", stem);
+        return key == "default" ? "source" : key;
+    }
+
+    /// <summary>
+    /// Starts a scan from this platform's request: the scan type through <see cref="PepperScanTypes"/>, the fields
+    /// renamed into a native body that <see cref="ScanRequestParser"/> validates, then <see cref="ScanEndpoints.StartAsync"/>.
+    /// With <paramref name="source"/> the target is an uploaded tree, built (for the request's branch) only once
+    /// the rest of the request is known to be good, and served to the scanner over git://.
+    /// </summary>
+    internal static async Task<IResult> StartAsync(HttpContext http, JsonObject input, PepperScanServices services,
+        Func<string?, Task<GitSnapshot>>? source = null, string uploadName = "source") =>
+        (await StartScanAsync(http, input, services, source, uploadName)).Result;
+
+    /// <summary>As <see cref="StartAsync"/>, with the id of the scan started (null when it was refused).</summary>
+    internal static async Task<(string? ScanId, IResult Result)> StartScanAsync(HttpContext http, JsonObject input, PepperScanServices services,
+        Func<string?, Task<GitSnapshot>>? source, string uploadName)
+    {
+        var (type, native, refusal) = PepperScanTypes.Resolve(input["scanType"] is JsonValue w && w.TryGetValue<string>(out var word) ? word : null,
+            services.Catalog);
+        if (type is null || native is null) return (null, refusal!);
+        var targetField = PepperScanTypes.TargetField(native.TargetKind);
+        if (source is not null && native.TargetKind != TargetKind.GitRepository)
+            return (null, PepperEndpoints.BadRequest("scanType", $"an uploaded source is scanned as a repository; scanType {type.Word} scans a {targetField}"));
+
+        var body = new JsonObject { ["scan_type"] = native.Name };
+        try
+        {
+            foreach (var (name, value) in input)
+            {
+                if (name == "scanType") continue;
+                if (TargetFields.Contains(name))
+                {
+                    if (name != targetField)
+                        throw new RequestValidationException(name, $"scanType {type.Word} scans a {targetField}; {name} does not apply to it");
+                    if (source is not null)
+                        throw new RequestValidationException(name, "send either the source tarball or a repository URL, not both");
+                    body["target"] = value?.DeepClone();
+                }
+                else if (RequestFields.TryGetValue(name, out var nativeName))
+                    body[nativeName] = name == "failOn" ? PepperEndpoints.LowerWord(value?.DeepClone()) : value?.DeepClone();
+                else
+                    throw new RequestValidationException(name, $"unknown field '{name}'; fields: scanType, {targetField}, {string.Join(", ", RequestFields.Keys)}");
+            }
+            if (type.Incremental) body["new_only"] = true;
+            if (source is not null) body["target"] = "git://127.0.0.1/" + uploadName + ".git"; // validated now, replaced by the served source below
+            else if (body["target"] is null)
+                body["target"] = await PepperScanTypes.ProjectTargetAsync(http, services.Grains,
+                    input["projectId"] is JsonValue p && p.TryGetValue<string>(out var projectKey) ? projectKey : null, native.TargetKind);
+            if (body["target"] is null)
+                throw new RequestValidationException("target", $"{targetField} is required for scanType {type.Word}");
+
+            var element = JsonSerializer.SerializeToElement(body);
+            var caller = http.Caller();
+            // A source this node serves is a target ScanGate made itself: the deployment's target policy is for targets callers name.
+            ScanRequest request;
+            bool failOnGiven;
+            if (source is not null) request = ScanRequestParser.Parse(element, services.Catalog, caller.OrgId, out failOnGiven);
+            else (request, failOnGiven) = await ScanRequestParser.ParseAllowedAsync(element, services.Catalog, caller.OrgId,
+                allowPrivateCallbacks: false, services.Targets, http.RequestAborted);
+
+            string? token = null;
+            if (source is not null)
+            {
+                var snapshot = await source(request.Branch);
+                (var url, token) = await services.Sources.PublishAsync(snapshot, uploadName, http.RequestAborted);
+                request = request with { Target = url };
+            }
+            var (result, projectKeyUsed) = await ScanEndpoints.StartAsync(http, services.Grains, request, failOnGiven);
+            if (!result.Ok)
+            {
+                if (token is not null) services.Sources.Withdraw(token);
+                return (null, PepperEndpoints.Rewrap(Problems.FromCommand(result)));
+            }
+            var id = result.Snapshot!.Id;
+            return (id, PepperEndpoints.Ok(new
+            {
+                scanId = id, projectId = projectKeyUsed, status = "QUEUED", scanType = type.Word, nativeScanType = native.Name,
+                statusUrl = $"{PepperEndpoints.ApiPath}/scans/{id}",
+            }, StatusCodes.Status201Created));
+        }
+        catch (RequestValidationException ex)
+        {
+            var field = ex.Field == "target" ? targetField : PepperEndpoints.FieldName(ex.Field);
+            return (null, PepperEndpoints.BadRequest(field, ex.Message));
+        }
+        catch (SourceArchiveException ex)
+        {
+            return (null, ex.TooLarge
+                ? CompatSurface.Error(StatusCodes.Status413PayloadTooLarge, "Source too large", ex.Message)
+                : PepperEndpoints.BadRequest("source", ex.Message));
+        }
+    }
+
+    private static async Task<IResult> GetScan(string id, HttpContext http, IGrainFactory grains)
+    {
+        var (scan, error) = await PepperEndpoints.ScanAsync(http, grains, id);
+        return error ?? PepperEndpoints.Ok(View(scan!));
+    }
+
+    /// <summary>A scan in this platform's words. ScanGate measures a scanner's progress in percent, so
+    /// <c>filesTotal</c> is 100 and <c>filesCompleted</c> the percent done.</summary>
+    public static object View(ScanSnapshot s) => new
+    {
+        scanId = s.Id,
+        projectId = s.Request.ProjectKey,
+        scanType = PepperScanTypes.WordOf(s.Request.ScanType, s.Request.Gate.NewOnly),
+        nativeScanType = s.Request.ScanType,
+        status = PepperEndpoints.Upper(s.Status),
+        gateResult = PepperEndpoints.GateResult(s.GatePassed),
+        criticalCount = s.Counts.Critical, highCount = s.Counts.High, mediumCount = s.Counts.Medium, lowCount = s.Counts.Low,
+        infoCount = s.Counts.Info, totalCount = s.Counts.Total,
+        failOn = s.Request.FailOnSeverity is { } f ? PepperEndpoints.Upper(f) : "NONE",
+        reasons = s.GateReasons,
+        score = s.Verdict?.Score, grade = s.Verdict?.Grade,
+        target = s.Request.Target, branch = s.Request.Branch, commitSha = s.Request.Commit, baseSha = s.Request.Gate.BaseCommit,
+        createdAt = s.CreatedAt, startedAt = s.StartedAt, completedAt = s.FinishedAt,
+        scannerProgress = s.Scanners.ToDictionary(r => r.Name, r => new
+        {
+            status = PepperEndpoints.Upper(r.Status),
+            phase = PepperEndpoints.Upper(r.Phase),
+            filesCompleted = r.Status == RunStatus.Completed ? 100 : Math.Clamp(r.Percent ?? 0, 0, 100),
+            filesTotal = 100,
+            error = r.Error,
+        }),
+        rescanOf = s.RescanOf, rescannedAs = s.RescannedAs,
+    };
+
+    private static async Task<IResult> ListScans(HttpContext http, IGrainFactory grains, string? projectId, string? status, string? branch,
+        string? cursor, int? limit)
+    {
+        var native = await ScanEndpoints.ListScans(http, grains, projectId, status is null ? null : PepperEndpoints.Lower(status), null, branch, null, cursor, limit);
+        var (page, error) = PepperEndpoints.Unwrap<ScanListView>(native);
+        if (error is not null) return error;
+        return PepperEndpoints.Ok(new
+        {
+            scans = page!.Items.Select(s => new
+            {
+                scanId = s.Id, projectId = s.Project, scanType = PepperScanTypes.WordOf(s.ScanType, newOnly: false), nativeScanType = s.ScanType,
+                status = s.Status.ToUpperInvariant(), gateResult = PepperEndpoints.GateResult(s.GatePassed),
+                criticalCount = s.Counts.Critical, highCount = s.Counts.High, mediumCount = s.Counts.Medium, lowCount = s.Counts.Low,
+                infoCount = s.Counts.Info, target = s.Target, branch = s.Branch, createdAt = s.CreatedAt, completedAt = s.FinishedAt,
+            }),
+            nextCursor = page.NextCursor,
+        });
+    }
+
+    private static async Task<IResult> Command(string id, string command, HttpContext http, IGrainFactory grains)
+    {
+        var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
+        if (error is not null) return error;
+        var native = await ScanEndpoints.RunCommand(id, command, http, grains);
+        var (view, refused) = PepperEndpoints.Unwrap<ScanView>(native);
+        if (refused is not null) return refused;
+        // The answer is the scan the command leaves (for rescan: the new one), read again in full.
+        var snapshot = await grains.GetGrain<IScanGrain>(view!.Id).Get();
+        return PepperEndpoints.Ok(View(snapshot!), command == "rescan" ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    private static async Task<IResult> ListArtifacts(string id, HttpContext http, IGrainFactory grains)
+    {
+        var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
+        if (error is not null) return error;
+        var (list, refused) = PepperEndpoints.Unwrap<ArtifactListView>(await ArtifactEndpoints.ListArtifacts(id, http, grains));
+        if (refused is not null) return refused;
+        return PepperEndpoints.Ok(new
+        {
+            artifacts = list!.Items.Select(a =>
+            {
+                var kind = ArtifactKinds.First(k => k.Value.Word() == a.Type).Key;
+                var query = a.Url.IndexOf('?') is var q and >= 0 ? a.Url[q..] : "";
+                return new
+                {
+                    type = kind, name = a.Name, mediaType = a.MediaType, size = a.Size, sha256 = a.Sha256, createdAt = a.CreatedAt,
+                    url = $"{PepperEndpoints.ApiPath}/scans/{id}/artifacts/{kind}{query}",
+                };
+            }),
+        });
+    }
+
+    private static async Task<IResult> DownloadArtifact(string id, string kind, string? name, HttpContext http, IGrainFactory grains)
+    {
+        if (!ArtifactKinds.TryGetValue(kind, out var type))
+            return PepperEndpoints.NotFound($"there is no artifact '{kind}'; artifacts: {string.Join(", ", ArtifactKinds.Keys)}");
+        return await Download(id, type, name, http, grains);
+    }
+
+    /// <summary>The findings export is the report ScanGate keeps with the scan when it ends (findings.csv,
+    /// report.html, report.sarif).</summary>
+    private static async Task<IResult> Export(string id, string? format, HttpContext http, IGrainFactory grains)
+    {
+        if (format is null || !ExportFormats.Contains(format.ToLowerInvariant()))
+            return PepperEndpoints.BadRequest("format", $"format must be one of {string.Join(", ", ExportFormats)}");
+        return await Download(id, ArtifactKinds[format.ToLowerInvariant()], null, http, grains);
+    }
+
+    private static async Task<IResult> Download(string id, ArtifactType type, string? name, HttpContext http, IGrainFactory grains)
+    {
+        var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
+        if (error is not null) return error;
+        return PepperEndpoints.Rewrap(await ArtifactEndpoints.DownloadArtifact(id, type.Word(), name, http, grains));
+    }
+}
