@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace ScanGate.Tests.Infrastructure;
 
-/// <summary>A Git repository the test creates, with a secret planted in one file, served by `git daemon` on 127.0.0.1.</summary>
+/// <summary>A Git repository the test creates (by default with a secret planted in one file), served by `git daemon` on 127.0.0.1.</summary>
 public sealed class GitRepositoryServer : IAsyncDisposable
 {
     /// <summary>An AWS access key id shaped like a real one (it is not one).</summary>
@@ -17,19 +17,49 @@ public sealed class GitRepositoryServer : IAsyncDisposable
 
     private GitRepositoryServer(Process daemon, string root, int port) { _daemon = daemon; _root = root; Port = port; }
 
+    /// <summary>A repository whose second commit plants <see cref="PlantedKeyId"/> in <see cref="SecretFile"/>.</summary>
     public static async Task<GitRepositoryServer> StartAsync()
+    {
+        var (root, repo) = await NewRepositoryAsync();
+        await CommitAsync(repo, "add settings", new Dictionary<string, string>
+        {
+            [SecretFile] = $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n",
+        });
+        return await ServeAsync(root);
+    }
+
+    /// <summary>A repository with a README and, in a second commit, <paramref name="files"/> (path → content).</summary>
+    public static async Task<GitRepositoryServer> StartAsync(IReadOnlyDictionary<string, string> files)
+    {
+        var (root, repo) = await NewRepositoryAsync();
+        if (files.Count > 0) await CommitAsync(repo, "add files", files);
+        return await ServeAsync(root);
+    }
+
+    private static async Task<(string Root, string Repo)> NewRepositoryAsync()
     {
         var root = Directory.CreateTempSubdirectory("scangate-git-").FullName;
         var repo = Path.Combine(root, "app");
-        Directory.CreateDirectory(Path.Combine(repo, "deploy"));
-        await File.WriteAllTextAsync(Path.Combine(repo, "README.md"), "# app\n");
+        Directory.CreateDirectory(repo);
         await Git(repo, "init", "-q", "-b", "main");
+        await CommitAsync(repo, "first", new Dictionary<string, string> { ["README.md"] = "# app\n" });
+        return (root, repo);
+    }
+
+    private static async Task CommitAsync(string repo, string message, IReadOnlyDictionary<string, string> files)
+    {
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(repo, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, content);
+        }
         await Git(repo, "add", "-A");
-        await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", "first");
-        await File.WriteAllTextAsync(Path.Combine(repo, SecretFile),
-            $"[aws]\nregion = eu-west-1\naws_access_key_id = {PlantedKeyId}\n");
-        await Git(repo, "add", "-A");
-        await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", "add settings");
+        await Git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.test", "commit", "-qm", message);
+    }
+
+    private static async Task<GitRepositoryServer> ServeAsync(string root)
+    {
         var port = Net.FreePort();
         var daemon = Proc.Start("git", root, "daemon", "--export-all", $"--base-path={root}", "--listen=127.0.0.1", $"--port={port}", "--reuseaddr", root);
         await Net.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
