@@ -28,6 +28,13 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
   fi
 fi
 
+# Certificates this machine trusts beyond Debian's (a TLS-inspecting proxy's, say) go to the builds as the build
+# argument EXTRA_CA_CERTS; a Dockerfile that downloads over https (npm) declares it and uses it for that step only.
+extra_ca=""
+for crt in /usr/local/share/ca-certificates/*.crt; do
+  if [ -f "$crt" ]; then extra_ca+="$(cat "$crt")"$'\n'; fi
+done
+
 for dir in "$here"/*/; do
   name="$(basename "$dir")"
   [ -f "$dir/Dockerfile" ] || continue
@@ -43,6 +50,6 @@ for dir in "$here"/*/; do
     continue
   fi
   log "building $tag"
-  docker build --network host -q -t "$tag" "$dir" >/dev/null
+  docker build --network host --build-arg EXTRA_CA_CERTS="$extra_ca" -q -t "$tag" "$dir" >/dev/null
 done
 log "done"

@@ -9,7 +9,7 @@ public sealed class GitleaksAdapter : RepositoryScanner
 {
     public override string Name => "gitleaks";
     public override string Description => "gitleaks: secrets in every commit of a Git repository.";
-    public override IReadOnlyList<ScannerUse> Uses { get; } = [new("secret_scan")];
+    public override IReadOnlyList<ScannerUse> Uses { get; } = [new("secret_scan"), new("code_security")];
 
     // The image's entry point clones the URL (one argument, after "--") and runs gitleaks with --redact.
     protected override string ReportPath => "/out/report.json";

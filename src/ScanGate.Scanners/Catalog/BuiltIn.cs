@@ -12,6 +12,11 @@ public static class BuiltIn
         new TestsslAdapter(),
         new SslscanAdapter(),
         new GitleaksAdapter(),
+        new SecretlintAdapter(),
+        new BanditAdapter(),
+        new EslintAdapter(),
+        new SemgrepAdapter(),
+        new CheckovAdapter(),
         new SecurityHeadersScanner(),
     ];
 
@@ -28,8 +33,14 @@ public static class BuiltIn
                 new("quick", "Protocols and server defaults (certificate)."),
                 new("standard", "Every default testssl.sh check."),
             ], "quick"),
-        new("secret_scan", "Secrets committed anywhere in a Git repository's history (gitleaks).", TargetKind.GitRepository,
-            [new("standard", "Every commit of the cloned repository, with gitleaks' default rules.")], "standard"),
+        new("secret_scan", "Secrets committed anywhere in a Git repository's history (gitleaks; secretlint on request, for the current files).", TargetKind.GitRepository,
+            [new("standard", "Every commit of the cloned repository, with gitleaks' default rules (secretlint: its recommended rules).")], "standard"),
+        new("sast", "Security problems in a Git repository's source code (bandit for Python, ESLint with eslint-plugin-security for JavaScript; Semgrep on request).", TargetKind.GitRepository,
+            [new("standard", "The checked-out files of the default branch (or the branch given), with each tool's recommended security rules.")], "standard"),
+        new("iac_scan", "Misconfigured infrastructure as code in a Git repository: Terraform, CloudFormation, Kubernetes, Dockerfiles, … (Checkov).", TargetKind.GitRepository,
+            [new("standard", "Every framework Checkov recognises in the checked-out files, with its built-in checks.")], "standard"),
+        new("code_security", "SAST, secrets and infrastructure as code of a Git repository in one scan: the default scanners of sast, secret_scan and iac_scan (bandit, ESLint, gitleaks, Checkov); Semgrep and secretlint on request.", TargetKind.GitRepository,
+            [new("standard", "Each scanner as in its own scan type.")], "standard"),
         new("security_headers", "Missing or weak HTTP security headers of a URL (in process, no container).", TargetKind.Url,
             [new("standard", "One GET of the URL, following up to five redirects.")], "standard"),
     ];
