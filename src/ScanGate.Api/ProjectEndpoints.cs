@@ -35,7 +35,7 @@ public static class ProjectEndpoints
         try
         {
             var name = RequestBody.RequiredString(body, "name", 200);
-            var key = RequestBody.String(body, "key", 64) ?? ProjectKeys.FromTarget("", name);
+            var key = RequestBody.String(body, "key", 64) ?? ProjectKeys.FromTarget(null, name);
             if (!ProjectKeys.IsValid(key)) throw new RequestValidationException("key", ProjectKeys.Rule);
             var project = Read(body, new Project { OrgId = http.Caller().OrgId, Key = key, Name = name });
             var result = await Grain(grains, http, key).Create(project);

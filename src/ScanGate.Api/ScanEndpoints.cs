@@ -79,13 +79,14 @@ public static partial class ScanEndpoints
     public static async Task<(CommandResult Result, string ProjectKey)> StartAsync(HttpContext http, IGrainFactory grains, ScanRequest request, bool failOnGiven)
     {
         var caller = http.Caller();
-        var projectKey = request.ProjectKey ?? ProjectKeys.FromTarget(request.ScanType, request.Target);
+        var targetKind = http.RequestServices.GetRequiredService<ScanCatalog>().FindType(request.ScanType)?.TargetKind;
+        var projectKey = request.ProjectKey ?? ProjectKeys.FromTarget(targetKind, request.Target);
         var project = grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, projectKey));
         if (request.ProjectKey is null)
             await project.Ensure(new Project
             {
                 OrgId = caller.OrgId, Key = projectKey, Name = projectKey, CreatedOnTheFly = true,
-                RepositoryUrl = request.ScanType == "secret_scan" ? request.Target : null,
+                RepositoryUrl = targetKind == TargetKind.GitRepository ? request.Target : null,
             });
         var result = await project.StartScan(request with { TriggeredBy = caller.MemberId }, failOnGiven);
         if (result.Error == CommandError.NotFound)

@@ -230,12 +230,13 @@ public static partial class ProjectKeys
 
     public static bool IsValid(string key) => KeyPattern().IsMatch(key);
 
-    /// <summary>The project a scan of <paramref name="target"/> lands in when its request names none.</summary>
-    public static string FromTarget(string scanType, string target)
+    /// <summary>The project a scan of <paramref name="target"/> (a target of <paramref name="kind"/>) lands in when its
+    /// request names none: a Git repository's name, else the host (and port).</summary>
+    public static string FromTarget(TargetKind? kind, string target)
     {
         var text = target;
         if (Uri.TryCreate(target, UriKind.Absolute, out var uri))
-            text = scanType == "secret_scan" && uri.Segments.Length > 1
+            text = kind == TargetKind.GitRepository && uri.Segments.Length > 1
                 ? uri.Segments[^1].Trim('/').Replace(".git", "", StringComparison.Ordinal)
                 : uri.IsDefaultPort ? uri.Host : $"{uri.Host}-{uri.Port}";
         var slug = NotAllowed().Replace(text.ToLowerInvariant(), "-").Trim('-', '.', '_');

@@ -3,7 +3,9 @@ using System.Text.Json;
 
 namespace ScanGate.Scanners;
 
-/// <summary>One element found at a path in a JSON report, with the values captured on the way to it.</summary>
+/// <summary>One element found at a path in a JSON report, with the values captured on the way to it. Consecutive
+/// elements under the same captured values share one <see cref="Captured"/> instance, so a reader can keep what it
+/// derived from them (an index of a SARIF run's rules) while the instance stays the same.</summary>
 public sealed record JsonMatch(JsonElement Item, IReadOnlyDictionary<string, JsonElement> Captured)
 {
     public JsonElement? Get(string name) => Captured.TryGetValue(name, out var v) ? v : null;
@@ -78,6 +80,7 @@ public static class JsonStreaming
 
         private readonly Stack<Frame> _frames = new();
         private readonly Dictionary<string, JsonElement> _captured = new(StringComparer.Ordinal);
+        private IReadOnlyDictionary<string, JsonElement>? _snapshot; // handed to matches until a capture changes
         private bool _started;
         public bool Done { get; private set; }
 
@@ -115,6 +118,7 @@ public static class JsonStreaming
             {
                 var frame = _frames.Pop();
                 foreach (var name in frame.Captured) _captured.Remove(name);
+                if (frame.Captured.Count > 0) _snapshot = null;
                 if (_frames.Count == 0) Done = true;
                 return true;
             }
@@ -140,6 +144,7 @@ public static class JsonStreaming
                             using var doc = JsonDocument.ParseValue(ref reader);
                             _captured[name] = doc.RootElement.Clone();
                             top.Captured.Add(name);
+                            _snapshot = null;
                             return true;
                         }
                         return reader.TrySkip();
@@ -156,7 +161,7 @@ public static class JsonStreaming
                 var probe = reader;
                 if (!probe.TrySkip()) return false;
                 using var doc = JsonDocument.ParseValue(ref reader);
-                found.Add(new JsonMatch(doc.RootElement.Clone(), new Dictionary<string, JsonElement>(_captured)));
+                found.Add(new JsonMatch(doc.RootElement.Clone(), _snapshot ??= new Dictionary<string, JsonElement>(_captured)));
                 return true;
             }
             switch (reader.TokenType)

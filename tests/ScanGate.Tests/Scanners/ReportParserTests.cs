@@ -3,22 +3,13 @@ using System.Text.Json;
 using ScanGate.Contracts;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Adapters;
+using static ScanGate.Tests.Infrastructure.Reports;
 
 namespace ScanGate.Tests.Scanners;
 
 /// <summary>Each parser on a report captured from a real run of its tool (Fixtures/ names the version).</summary>
 public class ReportParserTests
 {
-    internal static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
-
-    internal static async Task<(List<Finding> Findings, FindingContext Context)> ParseAsync(IContainerScanner adapter, Stream report, string scanId = "scn_TEST")
-    {
-        var context = new FindingContext(scanId, adapter.Name);
-        var list = new List<Finding>();
-        await foreach (var f in adapter.ParseReportAsync(report, context, CancellationToken.None)) list.Add(f);
-        return (list, context);
-    }
-
     [Fact]
     public async Task Nmap_report_yields_open_ports_only_with_their_services()
     {

@@ -1,3 +1,4 @@
+using ScanGate.Tests.Infrastructure;
 using System.Text;
 using ScanGate.Contracts;
 using ScanGate.Scanners;
@@ -21,10 +22,10 @@ namespace ScanGate.Tests.Scanners;
 /// </summary>
 public class WebScannerReportTests
 {
-    private static string Fixture(string name) => ReportParserTests.Fixture(name);
+    private static string Fixture(string name) => Reports.Fixture(name);
 
     private static Task<(List<Finding> Findings, FindingContext Context)> ParseAsync(IContainerScanner adapter, Stream report, string scanId = "scn_TEST") =>
-        ReportParserTests.ParseAsync(adapter, report, scanId);
+        Reports.ParseAsync(adapter, report, scanId);
 
     private static async Task<(List<Finding> Findings, FindingContext Context)> ParseFixtureAsync(IContainerScanner adapter, string fixture, string scanId = "scn_TEST")
     {
