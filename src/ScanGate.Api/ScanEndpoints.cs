@@ -79,7 +79,7 @@ public static partial class ScanEndpoints
     public static async Task<(CommandResult Result, string ProjectKey)> StartAsync(HttpContext http, IGrainFactory grains, ScanRequest request, bool failOnGiven)
     {
         var caller = http.Caller();
-        var targetKind = http.RequestServices.GetRequiredService<ScanCatalog>().FindType(request.ScanType)?.TargetKind;
+        var targetKind = ((ScanCatalog)http.RequestServices.GetService(typeof(ScanCatalog))!).FindType(request.ScanType)?.TargetKind;
         var projectKey = request.ProjectKey ?? ProjectKeys.FromTarget(targetKind, request.Target);
         var project = grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, projectKey));
         if (request.ProjectKey is null)

@@ -13,6 +13,10 @@ public static class UploadFormats
 {
     public static IReadOnlyList<UploadFormat> All { get; } =
     [
+        new("sarif", "SARIF 2.1.0 from any tool (e.g. checkov -o sarif); the category follows the tool (iac for checkov and the like, secret for secret scanners, else sast) unless the upload names one",
+            (report, context, category, ct) => category is null
+                ? Sarif.SarifImporter.ReadAsync(report, context, ct)
+                : Sarif.SarifImporter.ReadAsync(report, context, category, ct)),
         new("cyclonedx", "A CycloneDX JSON SBOM (any tool, e.g. syft -o cyclonedx-json, cdxgen): one sbom_component finding per component, licences on the deny list as license findings",
             (report, context, _, ct) => Adapters.CycloneDxComponents.ParseAsync(report, context, ct)),
         new("syft", "Syft's own JSON (syft -o json), or its CycloneDX JSON: the packages as sbom_component findings",

@@ -113,4 +113,22 @@ public sealed class UploadApiTests : IAsyncLifetime
         Assert.False(done.GetProperty("gate_passed").GetBoolean());
         Assert.Contains(done.GetProperty("gate").GetProperty("reasons").EnumerateArray(), r => r.GetString()!.Contains("expected 2 uploads but 0 came"));
     }
+
+    [Fact]
+    public async Task Sarif_from_a_scanner_run_elsewhere_counts_in_the_gate_by_its_category()
+    {
+        var sarif = await File.ReadAllBytesAsync(Fixture("eslint-9.39.sarif"));
+        var body = JsonSerializer.Serialize(new { scan_type = "network_discovery", target = $"127.0.0.1:{Net.FreePort()}", expected_uploads = 1, fail_on_severity = "medium" });
+        using var created = await Http.PostAsync("/api/v1/scans", new StringContent(body, Encoding.UTF8, "application/json"));
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        var (status, upload) = await Upload(Http, id, "format=sarif&tool=eslint", sarif);
+        Assert.True(status == HttpStatusCode.Created, upload.ToString());
+        var done = await WaitFor(Http, id, s => s.GetProperty("status").GetString() == "completed", "the scan ends");
+        var sast = JsonDocument.Parse(await Http.GetStringAsync($"/api/v1/scans/{id}/findings?category=sast&limit=100")).RootElement;
+        Assert.Equal(upload.GetProperty("findings").GetInt32(), sast.GetProperty("total").GetInt32());
+        Assert.True(sast.GetProperty("total").GetInt32() > 0);
+        // eslint-plugin-security's warnings are medium: at the threshold, so the gate fails on them.
+        Assert.False(done.GetProperty("gate_passed").GetBoolean(), done.ToString());
+    }
 }

@@ -22,10 +22,10 @@ namespace ScanGate.Tests.Scanners;
 /// </summary>
 public class WebScannerReportTests
 {
-    private static string Fixture(string name) => Reports.Fixture(name);
+    private static string Fixture(string name) => ScanGate.Tests.Infrastructure.Reports.Fixture(name);
 
     private static Task<(List<Finding> Findings, FindingContext Context)> ParseAsync(IContainerScanner adapter, Stream report, string scanId = "scn_TEST") =>
-        Reports.ParseAsync(adapter, report, scanId);
+        ScanGate.Tests.Infrastructure.Reports.ParseAsync(adapter, report, scanId);
 
     private static async Task<(List<Finding> Findings, FindingContext Context)> ParseFixtureAsync(IContainerScanner adapter, string fixture, string scanId = "scn_TEST")
     {

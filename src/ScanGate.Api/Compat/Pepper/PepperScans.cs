@@ -92,7 +92,7 @@ public static class PepperScans
         var stem = Path.GetFileName(fileName ?? "");
         foreach (var ext in new[] { ".tar.gz", ".tgz", ".gz", ".tar" })
             if (stem.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { stem = stem[..^ext.Length]; break; }
-        var key = ProjectKeys.FromTarget("", stem);
+        var key = ProjectKeys.FromTarget(null, stem);
         return key == "default" ? "source" : key;
     }
 
