@@ -15,7 +15,7 @@ public sealed class CdxgenAdapter : IContainerScanner
     public string Name => "cdxgen";
     public string Description => "cdxgen: the software bill of materials of a Git repository's source tree (lock files and manifests).";
     public TargetKind TargetKind => TargetKind.GitRepository;
-    public IReadOnlyList<ScannerUse> Uses { get; } = [new("sbom")];
+    public IReadOnlyList<ScannerUse> Uses { get; } = [new("sbom"), new("code_security")];
     public string DefaultImage => "scangate/cdxgen:latest";
 
     private const string ReportPath = "/out/report.json";

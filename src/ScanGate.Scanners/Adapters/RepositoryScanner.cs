@@ -20,6 +20,8 @@ public abstract class RepositoryScanner : IContainerScanner
     /// <summary>Where the entry point writes the tool's report.</summary>
     protected abstract string ReportPath { get; }
     protected virtual long MemoryBytes => 1024L * 1024 * 1024;
+    /// <summary>Exit codes of the entry point that mean the tool ran to the end (some exit non-zero on findings).</summary>
+    protected virtual IReadOnlyList<long> SuccessExitCodes => [0];
 
     public ContainerPlan Plan(RunSpec spec) => new()
     {
@@ -27,6 +29,7 @@ public abstract class RepositoryScanner : IContainerScanner
         ReportPath = ReportPath,
         WorkPaths = ["/work"],
         MemoryBytes = MemoryBytes,
+        SuccessExitCodes = SuccessExitCodes,
     };
 
     /// <summary>The entry points print "phase: cloning", "phase: scanning" and "phase: done".</summary>

@@ -16,7 +16,7 @@ public class CodeScanCatalogTests
     [InlineData("sast", new[] { "bandit", "eslint" }, new[] { "bandit", "eslint", "semgrep" })]
     [InlineData("secret_scan", new[] { "gitleaks" }, new[] { "gitleaks", "secretlint" })]
     [InlineData("iac_scan", new[] { "checkov" }, new[] { "checkov" })]
-    [InlineData("code_security", new[] { "bandit", "checkov", "eslint", "gitleaks" }, new[] { "bandit", "checkov", "eslint", "gitleaks", "secretlint", "semgrep" })]
+    [InlineData("code_security", new[] { "bandit", "cdxgen", "checkov", "eslint", "gitleaks", "osv-scanner" }, new[] { "bandit", "cdxgen", "checkov", "eslint", "gitleaks", "osv-scanner", "secretlint", "semgrep" })]
     public void Source_code_scan_types_take_a_git_repository_and_name_their_default_and_optional_scanners(string type, string[] defaults, string[] all)
     {
         var definition = Catalog.FindType(type)!;
@@ -28,9 +28,9 @@ public class CodeScanCatalogTests
     }
 
     [Fact]
-    public void Code_security_runs_by_default_what_sast_secret_scan_and_iac_scan_run_by_default()
+    public void Code_security_runs_by_default_what_sast_dependency_scan_secret_scan_iac_scan_and_sbom_run_by_default()
     {
-        var parts = new[] { "sast", "secret_scan", "iac_scan" }.SelectMany(t => Names(Catalog.DefaultScannersFor(t))).Order();
+        var parts = new[] { "sast", "dependency_scan", "secret_scan", "iac_scan", "sbom" }.SelectMany(t => Names(Catalog.DefaultScannersFor(t))).Order();
         Assert.Equal(parts, Names(Catalog.DefaultScannersFor("code_security")));
     }
 
