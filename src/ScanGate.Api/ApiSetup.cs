@@ -51,6 +51,7 @@ public static class ApiSetup
             return Task.CompletedTask;
         }));
         services.AddHostedService<Bootstrap>();
+        services.AddHarborguardSurface();
         return services;
     }
 
@@ -76,6 +77,9 @@ public static class ApiSetup
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        // Limits of endpoints that name a rate-limiting policy (a compatibility surface's own), after authorization so
+        // that they count per authenticated key.
+        app.UseRateLimiter();
         return app;
     }
 
@@ -96,6 +100,7 @@ public static class ApiSetup
         api.MapAuditEndpoints();
         // Other platforms' CI contracts over the same core.
         app.MapOffloadEndpoints();
+        app.MapHarborguardEndpoints();
         return app;
     }
 
