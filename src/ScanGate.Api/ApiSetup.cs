@@ -56,6 +56,7 @@ public static class ApiSetup
         services.AddSingleton<ScanGate.Api.Sources.SourceRepositoryServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ScanGate.Api.Sources.SourceRepositoryServer>());
         services.AddSingleton<ScanGate.Api.Compat.Pepper.PepperScanServices>();
+        services.AddHarborguardSurface();
         return services;
     }
 
@@ -81,6 +82,9 @@ public static class ApiSetup
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        // Limits of endpoints that name a rate-limiting policy (a compatibility surface's own), after authorization so
+        // that they count per authenticated key.
+        app.UseRateLimiter();
         return app;
     }
 
@@ -102,6 +106,7 @@ public static class ApiSetup
         // Other platforms' CI contracts over the same core.
         app.MapOffloadEndpoints();
         app.MapPepperEndpoints();
+        app.MapHarborguardEndpoints();
         return app;
     }
 

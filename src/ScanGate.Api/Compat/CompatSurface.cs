@@ -30,7 +30,25 @@ public sealed record CompatSurface(
         }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 
+    /// <summary>A native problem answered in a surface's shape: the same status and extensions, its title as the error.</summary>
+    public static IResult Rewrap(IResult problem) => problem is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult p
+        ? Error(p.StatusCode, p.ProblemDetails.Title ?? "Error", p.ProblemDetails.Detail, p.ProblemDetails.Extensions.ToDictionary())
+        : problem;
+
     public static CompatSurface? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<CompatSurface>();
+}
+
+/// <summary>A platform with four status words for ScanGate's seven: waiting, under way, over with results (a stopped
+/// scan has partial results and a verdict), and over without.</summary>
+public sealed record CompatStatusWords(string Pending, string Running, string Completed, string Failed)
+{
+    public string Of(ScanGate.Contracts.ScanStatus status) => status switch
+    {
+        ScanGate.Contracts.ScanStatus.Queued => Pending,
+        ScanGate.Contracts.ScanStatus.Running or ScanGate.Contracts.ScanStatus.Paused => Running,
+        ScanGate.Contracts.ScanStatus.Completed or ScanGate.Contracts.ScanStatus.Stopped => Completed,
+        _ => Failed,
+    };
 }
 
 public static class CompatSurfaceExtensions

@@ -36,18 +36,12 @@ public static class OffloadEndpoints
     }
 
     /// <summary>The platform's four status words.</summary>
-    public static string StatusWord(ScanStatus status) => status switch
-    {
-        ScanStatus.Queued => "pending",
-        ScanStatus.Running or ScanStatus.Paused => "running",
-        ScanStatus.Completed or ScanStatus.Stopped => "completed", // a stopped scan has (partial) results and a verdict
-        _ => "failed",
-    };
+    public static readonly CompatStatusWords Words = new("pending", "running", "completed", "failed");
 
     private static async Task<IResult> Trigger(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, TriggerFields);
-        if (error is not null) return Rewrap(error);
+        if (error is not null) return CompatSurface.Rewrap(error);
         ScanRequest request;
         bool failOnGiven;
         try
@@ -65,7 +59,7 @@ public static class OffloadEndpoints
             return CompatSurface.Error(StatusCodes.Status400BadRequest, $"Invalid {ex.Field}", ex.Message, new Dictionary<string, object?> { ["field"] = ex.Field });
         }
         var (result, _) = await ScanGate.Api.ScanEndpoints.StartAsync(http, grains, request, failOnGiven);
-        if (!result.Ok) return Rewrap(Problems.FromCommand(result));
+        if (!result.Ok) return CompatSurface.Rewrap(Problems.FromCommand(result));
         var id = result.Snapshot!.Id;
         return TypedResults.Json(new
         {
@@ -84,7 +78,7 @@ public static class OffloadEndpoints
         {
             data = new
             {
-                scan_id = s.Id, status = StatusWord(s.Status), scan_type = s.Request.ScanType, scan_profile = s.Request.Profile, target = s.Request.Target,
+                scan_id = s.Id, status = Words.Of(s.Status), scan_type = s.Request.ScanType, scan_profile = s.Request.Profile, target = s.Request.Target,
                 created_at = s.CreatedAt, started_at = s.StartedAt, completed_at = s.FinishedAt,
                 progress = s.Scanners.Count == 0 ? 0 : (int)s.Scanners.Average(r => r.Status.IsTerminal() ? 100 : r.Percent ?? 0),
             },
@@ -99,7 +93,7 @@ public static class OffloadEndpoints
         {
             data = new
             {
-                scan_id = s.Id, status = StatusWord(s.Status), scan_type = s.Request.ScanType, target = s.Request.Target,
+                scan_id = s.Id, status = Words.Of(s.Status), scan_type = s.Request.ScanType, target = s.Request.Target,
                 findings_count = s.Counts.Total,
                 findings_by_severity = new { critical = s.Counts.Critical, high = s.Counts.High, medium = s.Counts.Medium, low = s.Counts.Low, info = s.Counts.Info },
                 gate_passed = s.GatePassed,
@@ -115,9 +109,4 @@ public static class OffloadEndpoints
     }
 
     private static IResult NotFound(string id) => CompatSurface.Error(StatusCodes.Status404NotFound, "Scan not found", $"no scan with id '{id}'");
-
-    /// <summary>A native problem answered in this surface's shape (same status, the title as its error).</summary>
-    private static IResult Rewrap(IResult problem) => problem is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult p
-        ? CompatSurface.Error(p.StatusCode, p.ProblemDetails.Title ?? "Error", p.ProblemDetails.Detail, p.ProblemDetails.Extensions.ToDictionary())
-        : problem;
 }

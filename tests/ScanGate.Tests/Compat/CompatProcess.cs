@@ -7,19 +7,27 @@ namespace ScanGate.Tests.Compat;
 
 /// <summary>One built ScanGate process for a class of compatibility tests, with a tenant to work in, and the
 /// pipeline scripts of tests/compat/ to run against it.</summary>
-public sealed class CompatProcess : IAsyncLifetime
+public class CompatProcess : IAsyncLifetime
 {
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
     public ScanGateProcess Process { get; private set; } = null!;
     public string AdminKey { get; } = ScanGate.Api.Auth.ApiKeys.NewKey();
     public HttpClient Admin { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public CompatProcess() : this(new Dictionary<string, string>()) { }
+
+    /// <summary>A process started with extra <paramref name="settings"/> (environment variables, ScanGate__…).</summary>
+    protected CompatProcess(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+
+    public virtual async Task InitializeAsync()
     {
-        Process = ScanGateProcess.Start(SiloAssembly.Path(), "compat", new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(_settings)
         {
             ["ScanGate__Orleans__ClusterId"] = "compat-" + Guid.NewGuid().ToString("N")[..8],
             ["ScanGate__Auth__BootstrapKey"] = AdminKey,
-        });
+        };
+        Process = ScanGateProcess.Start(SiloAssembly.Path(), "compat", settings);
         await Process.WaitHealthyAsync(TimeSpan.FromSeconds(90));
         Admin = Client(AdminKey);
     }
