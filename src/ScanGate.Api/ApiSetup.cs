@@ -102,6 +102,7 @@ public static class ApiSetup
         // Other platforms' CI contracts over the same core.
         app.MapOffloadEndpoints();
         app.MapPepperEndpoints();
+        app.MapAikidoEndpoints();
         return app;
     }
 

@@ -116,8 +116,5 @@ public static class OffloadEndpoints
 
     private static IResult NotFound(string id) => CompatSurface.Error(StatusCodes.Status404NotFound, "Scan not found", $"no scan with id '{id}'");
 
-    /// <summary>A native problem answered in this surface's shape (same status, the title as its error).</summary>
-    private static IResult Rewrap(IResult problem) => problem is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult p
-        ? CompatSurface.Error(p.StatusCode, p.ProblemDetails.Title ?? "Error", p.ProblemDetails.Detail, p.ProblemDetails.Extensions.ToDictionary())
-        : problem;
+    private static IResult Rewrap(IResult problem) => CompatSurface.Rewrap(problem);
 }
