@@ -107,6 +107,7 @@ public static class ApiSetup
         app.MapOffloadEndpoints();
         app.MapPepperEndpoints();
         app.MapHarborguardEndpoints();
+        app.MapAikidoEndpoints();
         return app;
     }
 

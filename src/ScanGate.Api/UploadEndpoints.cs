@@ -42,37 +42,45 @@ public static partial class UploadEndpoints
         if (category is not null && !FindingCategories.IsKnown(category))
             return Problems.BadRequest("category", $"unknown category '{category}'; categories: {string.Join(", ", FindingCategories.All)}");
         if (scan.Status.IsTerminal()) return Problems.Conflict($"scan {id} is {scan.Status.Word()}: it takes no more uploads");
+        var (view, error) = await IngestAsync(grains, id, reader, tool, category, http.Request.Body, ct);
+        return error ?? TypedResults.Created($"/api/v1/scans/{id}", view);
+    }
 
+    /// <summary>Reads one report whole from <paramref name="report"/> and stores its findings into the scan (which the
+    /// caller has checked is visible to it), then records the upload: the one way every surface uploads a report.
+    /// A report that cannot be read whole, or a scan that takes no more uploads, is the native problem.</summary>
+    public static async Task<(UploadView? View, IResult? Error)> IngestAsync(IGrainFactory grains, string id, UploadFormat reader, string tool,
+        string? category, Stream report, CancellationToken ct)
+    {
         var context = new FindingContext(id, tool);
-        var counting = new CountingStream(http.Request.Body);
+        var counting = new CountingStream(report);
         var read = new List<Finding>();
         try
         {
             await foreach (var f in reader.Parse(counting, context, category, ct))
             {
                 if (read.Count == MaxFindingsPerUpload)
-                    return Problems.BadRequest("body", $"the report has more than {MaxFindingsPerUpload} findings; split it");
+                    return (null, Problems.BadRequest("body", $"the report has more than {MaxFindingsPerUpload} findings; split it"));
                 read.Add(f);
             }
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return Problems.TooLarge(ex.Message);
+            return (null, Problems.TooLarge(ex.Message));
         }
         if (context.Warnings.Count > 0)
-            return Problems.BadRequest("body", $"the {reader.Name} report could not be read whole: {context.Warnings[0]}");
+            return (null, Problems.BadRequest("body", $"the {reader.Name} report could not be read whole: {context.Warnings[0]}"));
 
         var target = grains.GetGrain<IScanGrain>(id);
         foreach (var batch in read.Chunk(BatchSize))
         {
             var added = await target.AddUploadedFindings(batch);
-            if (!added.Ok) return Problems.FromCommand(added);
+            if (!added.Ok) return (null, Problems.FromCommand(added));
         }
         var done = await target.UploadFinished(new UploadRecord { Tool = tool, Format = reader.Name, Findings = read.Count, At = DateTimeOffset.UtcNow, Bytes = counting.Count });
-        if (!done.Ok) return Problems.FromCommand(done);
+        if (!done.Ok) return (null, Problems.FromCommand(done));
         var after = done.Snapshot!;
-        return TypedResults.Created($"/api/v1/scans/{id}",
-            new UploadView(id, tool, reader.Name, read.Count, counting.Count, after.Uploads, after.Request.ExpectedUploads, after.Status.Word()));
+        return (new UploadView(id, tool, reader.Name, read.Count, counting.Count, after.Uploads, after.Request.ExpectedUploads, after.Status.Word()), null);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]

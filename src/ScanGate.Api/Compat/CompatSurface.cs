@@ -30,10 +30,15 @@ public sealed record CompatSurface(
         }, (System.Text.Json.JsonSerializerOptions?)null, "application/problem+json");
     }
 
-    /// <summary>A native problem answered in a surface's shape: the same status and extensions, its title as the error.</summary>
-    public static IResult Rewrap(IResult problem) => problem is Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult p
-        ? Error(p.StatusCode, p.ProblemDetails.Title ?? "Error", p.ProblemDetails.Detail, p.ProblemDetails.Extensions.ToDictionary())
-        : problem;
+    /// <summary>A native problem answered in a surface's shape: same status, the title as its error, and the
+    /// <c>field</c> (when there is one) renamed into the surface's words by <paramref name="fieldName"/>.</summary>
+    public static IResult Rewrap(IResult problem, Func<string, string>? fieldName = null)
+    {
+        if (problem is not Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult p) return problem;
+        var more = p.ProblemDetails.Extensions.ToDictionary();
+        if (fieldName is not null && more.TryGetValue("field", out var f) && f is string field) more["field"] = fieldName(field);
+        return Error(p.StatusCode, p.ProblemDetails.Title ?? "Error", p.ProblemDetails.Detail, more);
+    }
 
     public static CompatSurface? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<CompatSurface>();
 }

@@ -47,6 +47,18 @@ public sealed class GitRepositoryServer : IAsyncDisposable
     /// <summary>The commit id <paramref name="rev"/> names (HEAD, HEAD~1 …).</summary>
     public async Task<string> RevParseAsync(string rev) => (await Git(Path.Combine(_root, "app"), "rev-parse", rev)).Trim();
 
+    /// <summary>Commits <paramref name="files"/> on <paramref name="branch"/> (made from the current main when new),
+    /// leaves main checked out, and returns the new commit's id.</summary>
+    public async Task<string> CommitOnBranchAsync(string branch, IReadOnlyDictionary<string, string> files, string message = "change")
+    {
+        var repo = Path.Combine(_root, "app");
+        await Git(repo, "checkout", "-q", "-B", branch);
+        await Commit(repo, message, files);
+        var id = await RevParseAsync("HEAD");
+        await Git(repo, "checkout", "-q", "main");
+        return id;
+    }
+
     private static async Task Commit(string repo, string message, IReadOnlyDictionary<string, string> files)
     {
         foreach (var (path, content) in files)

@@ -1,0 +1,309 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using ScanGate.Api.Auth;
+using ScanGate.Contracts;
+using ScanGate.Scanners.Catalog;
+using ScanGate.Scanners.Uploads;
+
+namespace ScanGate.Api.Compat;
+
+/// <summary>
+/// <c>/compat/aikido</c>: feature-branch scans of a repository, judged on the issues the head commit adds to the base
+/// commit. The key comes in X-AIK-API-SECRET (nowhere else); a missing or unusable key is a 401, a key without
+/// the scope a 403. Scan ids are whole numbers per organisation (<see cref="IScanNumbersGrain"/>). A scan is the
+/// native <c>code_security</c> scan of the project's repository with <c>new_only</c> against the base commit.
+/// </summary>
+public static class AikidoEndpoints
+{
+    public const string BasePath = "/compat/aikido";
+    public const string ApiPath = BasePath + "/api/integrations/continuous_integration/scan";
+    public static readonly CompatSurface Surface = new("aikido", ["X-AIK-API-SECRET"], AcceptsBearer: false, MissingScopeStatus: StatusCodes.Status403Forbidden);
+
+    private const string NativeType = "code_security";
+    /// <summary>The scanner a team runs itself and uploads as SARIF (type <c>checkov</c> of the custom upload).</summary>
+    private const string Checkov = "checkov";
+    private const string JsonSbom = "json-sbom";
+    private static readonly string[] Severities = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
+
+    /// <summary>Native field names in this platform's words, for the <c>field</c> of a 400.</summary>
+    private static readonly Dictionary<string, string> FieldNames = new()
+    {
+        ["target"] = "repository_id", ["project"] = "repository_id", ["branch"] = "branch_name", ["commit"] = "head_commit_id",
+        ["base_commit"] = "base_commit_id", ["fail_on_severity"] = "minimum_severity", ["expected_uploads"] = "expected_amount_json_sboms",
+        ["fail_on_dependency"] = "fail_on_dependency_scan", ["fail_on_sast"] = "fail_on_sast_scan", ["fail_on_iac"] = "fail_on_iac_scan",
+        ["fail_on_secrets"] = "fail_on_secrets_scan", ["pipeline_context"] = "pull_request_metadata", ["scanners"] = "self_managed_scanners",
+    };
+
+    public static IEndpointRouteBuilder MapAikidoEndpoints(this IEndpointRouteBuilder app)
+    {
+        var scan = app.MapGroup(ApiPath).AsCompatSurface(Surface);
+        scan.MapPost("/repository", Start).RequireScope(Scopes.ScansTrigger);
+        scan.MapGet("/repository", Status).RequireScope(Scopes.ScansRead);
+        scan.MapPost("/custom", Custom).RequireScope(Scopes.ScansTrigger).WithMetadata(new AcceptsUpload(_ => true));
+        return app;
+    }
+
+    private static IResult BadRequest(string field, string detail) =>
+        CompatSurface.Error(StatusCodes.Status400BadRequest, $"Invalid {field}", detail, new Dictionary<string, object?> { ["field"] = field });
+
+    private static string Field(string native) => FieldNames.GetValueOrDefault(native, native);
+
+    /// <summary>repository_id as the platform sends it: a string or a number.</summary>
+    private static string? RepositoryId(JsonElement body) =>
+        body.TryGetProperty("repository_id", out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.Number => v.GetRawText(),
+            JsonValueKind.String => v.GetString()!.Trim(),
+            JsonValueKind.Null => null,
+            _ => throw new RequestValidationException("repository_id", "repository_id must be a string or a number"),
+        } : null;
+
+    /// <summary>The project repository_id names, when it exists in the caller's organisation and has a repository.</summary>
+    private static async Task<(string? Key, Project? Project, IResult? Error)> RepositoryAsync(HttpContext http, IGrainFactory grains, string? id)
+    {
+        if (id is null) return (null, null, BadRequest("repository_id", "repository_id is required"));
+        if (!ProjectKeys.IsValid(id) || await grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(http.Caller().OrgId, id)).Get() is not { } project)
+            return (null, null, CompatSurface.Error(StatusCodes.Status404NotFound, "Repository not found",
+                $"no repository '{id}': repository_id is the key of a ScanGate project of this organisation that has a repository_url"));
+        if (project.RepositoryUrl is null)
+            return (null, null, CompatSurface.Error(StatusCodes.Status404NotFound, "Repository not found", $"project '{id}' has no repository_url to scan"));
+        return (id, project, null);
+    }
+
+    private static async Task<IResult> Start(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets)
+    {
+        var (body, error) = await RequestBody.ReadObjectAsync(http.Request);
+        if (error is not null) return CompatSurface.Rewrap(error);
+        try
+        {
+            var repositoryId = RepositoryId(body);
+            foreach (var required in new[] { "base_commit_id", "head_commit_id", "branch_name" })
+                RequestBody.RequiredString(body, required, 200);
+            var severity = (RequestBody.String(body, "minimum_severity", 20) ?? "CRITICAL").ToUpperInvariant();
+            if (!Severities.Contains(severity))
+                throw new RequestValidationException("minimum_severity", $"minimum_severity must be one of {string.Join(", ", Severities)}");
+
+            var selfManaged = new List<string>();
+            if (body.TryGetProperty("self_managed_scanners", out var sm) && sm.ValueKind != JsonValueKind.Null)
+            {
+                var known = catalog.DefaultScannersFor(NativeType).Select(s => s.Name).Append(JsonSbom).ToList();
+                if (sm.ValueKind != JsonValueKind.Array || sm.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                    throw new RequestValidationException("self_managed_scanners", "self_managed_scanners must be an array of scanner names");
+                selfManaged = sm.EnumerateArray().Select(e => e.GetString()!.Trim().ToLowerInvariant()).Distinct().ToList();
+                if (selfManaged.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
+                    throw new RequestValidationException("self_managed_scanners", $"unknown scanner '{unknown}'; scanners: {string.Join(", ", known)}");
+            }
+            var sboms = RequestBody.Int(body, "expected_amount_json_sboms", 0, ScanRequestParser.MaxExpectedUploads) ?? 0;
+            JsonNode? prMetadata = null;
+            if (body.TryGetProperty("pull_request_metadata", out var pr) && pr.ValueKind != JsonValueKind.Null)
+            {
+                if (pr.ValueKind != JsonValueKind.Object) throw new RequestValidationException("pull_request_metadata", "pull_request_metadata must be a JSON object");
+                prMetadata = JsonNode.Parse(pr.GetRawText());
+            }
+
+            var (key, project, notFound) = await RepositoryAsync(http, grains, repositoryId);
+            if (notFound is not null) return notFound;
+
+            var native = new JsonObject
+            {
+                ["scan_type"] = NativeType, ["target"] = project!.RepositoryUrl, ["project"] = key,
+                ["branch"] = body.GetProperty("branch_name").GetString()!.Trim(),
+                ["commit"] = body.GetProperty("head_commit_id").GetString()!.Trim(),
+                ["new_only"] = true, ["base_commit"] = body.GetProperty("base_commit_id").GetString()!.Trim(),
+                ["fail_on_severity"] = severity.ToLowerInvariant(),
+                ["fail_on_dependency"] = RequestBody.Bool(body, "fail_on_dependency_scan") ?? true,
+                ["fail_on_sast"] = RequestBody.Bool(body, "fail_on_sast_scan") ?? false,
+                ["fail_on_iac"] = RequestBody.Bool(body, "fail_on_iac_scan") ?? false,
+                ["fail_on_secrets"] = RequestBody.Bool(body, "fail_on_secrets_scan") ?? false,
+                ["expected_uploads"] = sboms + (selfManaged.Contains(Checkov) ? 1 : 0),
+                ["scanners"] = new JsonArray(catalog.DefaultScannersFor(NativeType).Select(s => s.Name).Where(s => !selfManaged.Contains(s))
+                    .Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
+                ["pipeline_context"] = new JsonObject
+                {
+                    ["aikido"] = new JsonObject
+                    {
+                        ["repository_id"] = repositoryId, ["minimum_severity"] = severity, ["expected_amount_json_sboms"] = sboms,
+                        ["self_managed_scanners"] = new JsonArray(selfManaged.Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
+                        ["pull_request_metadata"] = prMetadata,
+                    },
+                },
+            };
+            var (request, _) = await ScanRequestParser.ParseAllowedAsync(JsonSerializer.SerializeToElement(native), catalog, http.Caller().OrgId,
+                allowPrivateCallbacks: false, targets, http.RequestAborted);
+            var (result, _) = await ScanEndpoints.StartAsync(http, grains, request, failOnGiven: true);
+            if (!result.Ok) return CompatSurface.Rewrap(Problems.FromCommand(result), Field);
+            var number = await Numbers(grains, http).Assign(result.Snapshot!.Id);
+            return TypedResults.Ok(new { scan_id = number });
+        }
+        catch (RequestValidationException ex)
+        {
+            return BadRequest(Field(ex.Field), ex.Message);
+        }
+    }
+
+    private static IScanNumbersGrain Numbers(IGrainFactory grains, HttpContext http) =>
+        grains.GetGrain<IScanNumbersGrain>(IScanNumbersGrain.KeyOf(Surface.Name, http.Caller().OrgId));
+
+    /// <summary>The scan an integer id names in the caller's organisation, or the 400/404 to answer.</summary>
+    private static async Task<(ScanSnapshot? Scan, long Number, IResult? Error)> ScanAsync(HttpContext http, IGrainFactory grains, string? scanId)
+    {
+        if (string.IsNullOrWhiteSpace(scanId)) return (null, 0, BadRequest("scan_id", "scan_id is required"));
+        if (!long.TryParse(scanId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1)
+            return (null, 0, BadRequest("scan_id", "scan_id must be a whole number, as the scan was answered with"));
+        if (await Numbers(grains, http).Find(number) is not { } id || await http.VisibleScanAsync(grains, id) is not { } scan)
+            return (null, number, CompatSurface.Error(StatusCodes.Status404NotFound, "Scan not found", $"no scan {number}"));
+        return (scan, number, null);
+    }
+
+    private static async Task<IResult> Status(HttpContext http, IGrainFactory grains, ScanCatalog catalog, string? scan_id)
+    {
+        var (s, number, error) = await ScanAsync(http, grains, scan_id);
+        if (error is not null) return error;
+        var scan = s!;
+        var selfManaged = SelfManaged(scan);
+        var uploadsPending = !scan.Status.IsTerminal() && scan.Uploads < scan.Request.ExpectedUploads;
+        bool Done(string category, bool waitsForUploads) =>
+            scan.Scanners.Where(r => CategoryOf(catalog, r.Name) == category).All(r => r.Status.IsTerminal()) && !(waitsForUploads && uploadsPending);
+        var answer = new Dictionary<string, object?>
+        {
+            ["scan_id"] = number,
+            ["dependency_scan_completed"] = Done(FindingCategories.Vulnerability, selfManaged.Sboms > 0),
+            ["sast_scan_completed"] = Done(FindingCategories.Sast, false),
+            ["iac_scan_completed"] = Done(FindingCategories.Iac, selfManaged.Checkov),
+            ["secrets_scan_completed"] = Done(FindingCategories.Secret, false),
+            ["all_scans_completed"] = scan.Status.IsTerminal(),
+        };
+        if (scan.Status.IsTerminal())
+        {
+            var counts = await NewIssuesAsync(grains, scan);
+            answer["new_issues_found"] = counts.Values.Sum();
+            answer["new_dependency_issues_found"] = counts[FindingCategories.Vulnerability];
+            answer["new_sast_issues_found"] = counts[FindingCategories.Sast];
+            answer["new_iac_issues_found"] = counts[FindingCategories.Iac];
+            answer["new_secrets_issues_found"] = counts[FindingCategories.Secret];
+            answer["diff_url"] = $"{http.Request.Scheme}://{http.Request.Host}/api/v1/scans/{scan.Id}/findings";
+            answer["gate_passed"] = scan.GatePassed;
+            answer["baseline_scan_id"] = scan.Verdict?.BaselineScanId;
+            answer["reasons"] = scan.GateReasons;
+        }
+        return TypedResults.Ok(answer);
+    }
+
+    /// <summary>The finding category a scanner of the scan reports in: by the single-purpose scan type that runs it.</summary>
+    private static string? CategoryOf(ScanCatalog catalog, string scanner)
+    {
+        foreach (var (type, category) in new[] { ("sast", FindingCategories.Sast), ("secret_scan", FindingCategories.Secret), ("iac_scan", FindingCategories.Iac), ("sbom", FindingCategories.Vulnerability) })
+            if (catalog.ScannersFor(type).Any(s => s.Name == scanner)) return category;
+        return null;
+    }
+
+    private static (bool Checkov, int Sboms) SelfManaged(ScanSnapshot scan)
+    {
+        if (scan.Request.PipelineContextJson is not { } json) return (false, 0);
+        using var doc = JsonDocument.Parse(json);
+        if (!doc.RootElement.TryGetProperty("aikido", out var a) || a.ValueKind != JsonValueKind.Object) return (false, 0);
+        var checkov = a.TryGetProperty("self_managed_scanners", out var sm) && sm.ValueKind == JsonValueKind.Array
+            && sm.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.String && e.GetString() == Checkov);
+        var sboms = a.TryGetProperty("expected_amount_json_sboms", out var n) && n.TryGetInt32(out var i) ? i : 0;
+        return (checkov, sboms);
+    }
+
+    /// <summary>The scan's standing findings (not triaged away) per category that the baseline scan of the base commit
+    /// does not have; with no baseline every one is new. Counted for every category, whatever its fail_on switch.</summary>
+    private static async Task<Dictionary<string, int>> NewIssuesAsync(IGrainFactory grains, ScanSnapshot scan)
+    {
+        var counts = new Dictionary<string, int>
+        {
+            [FindingCategories.Vulnerability] = 0, [FindingCategories.Sast] = 0, [FindingCategories.Iac] = 0, [FindingCategories.Secret] = 0,
+        };
+        if (scan.Status == ScanStatus.Cancelled) return counts;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        if (scan.Verdict?.BaselineScanId is { } baseline)
+            await foreach (var f in FindingsAsync(grains, baseline)) known.Add(f.Fingerprint);
+        await foreach (var f in FindingsAsync(grains, scan.Id))
+            if (counts.ContainsKey(f.Category) && f.Status is not (FindingStatus.FalsePositive or FindingStatus.AcceptedRisk) && !f.AuditOnly
+                && !known.Contains(f.Fingerprint))
+                counts[f.Category]++;
+        return counts;
+    }
+
+    private static async IAsyncEnumerable<Finding> FindingsAsync(IGrainFactory grains, string scanId)
+    {
+        var scan = grains.GetGrain<IScanGrain>(scanId);
+        string? cursor = null;
+        do
+        {
+            var page = await scan.Findings(new FindingQuery { Limit = 500, Cursor = cursor });
+            foreach (var f in page.Items) yield return f;
+            cursor = page.NextCursor;
+        } while (cursor is not null);
+    }
+
+    /// <summary>
+    /// A report of a scanner the team runs itself: <c>{"type": "checkov"|"json-sbom", "scan_id": N, "repository_id": …,
+    /// "payload": {…}}</c>, the payload being checkov's SARIF 2.1.0 or a CycloneDX JSON SBOM. With scan_id it goes into
+    /// that scan; without, into the newest scan of the repository that still takes uploads (its live feed), and
+    /// when there is none the answer is 409.
+    /// </summary>
+    private static async Task<IResult> Custom(HttpContext http, IGrainFactory grains)
+    {
+        var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "type", "scan_id", "repository_id", "payload");
+        if (error is not null) return CompatSurface.Rewrap(error);
+        try
+        {
+            var type = RequestBody.RequiredString(body, "type", 20).ToLowerInvariant();
+            var (format, tool) = type switch
+            {
+                Checkov => ("sarif", Checkov),
+                JsonSbom => ("cyclonedx", "sbom"),
+                _ => throw new RequestValidationException("type", $"type must be {Checkov} (SARIF) or {JsonSbom} (CycloneDX JSON)"),
+            };
+            if (!body.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
+                throw new RequestValidationException("payload", "payload is required: the report as a JSON object");
+
+            ScanSnapshot scan;
+            long number;
+            if (body.TryGetProperty("scan_id", out var sid) && sid.ValueKind != JsonValueKind.Null)
+            {
+                var (found, n, notFound) = await ScanAsync(http, grains, sid.ValueKind == JsonValueKind.Number ? sid.GetRawText() : sid.ToString());
+                if (notFound is not null) return notFound;
+                (scan, number) = (found!, n);
+            }
+            else
+            {
+                var (key, _, missing) = await RepositoryAsync(http, grains, RepositoryId(body));
+                if (missing is not null) return missing;
+                var open = await OpenScanAsync(http, grains, key!);
+                if (open is null)
+                    return CompatSurface.Error(StatusCodes.Status409Conflict, "No open scan",
+                        $"repository '{key}' has no scan that still takes uploads; start one with expected_amount_json_sboms or self_managed_scanners, or name its scan_id");
+                scan = open;
+                number = await Numbers(grains, http).Assign(open.Id);
+            }
+            if (scan.Status.IsTerminal())
+                return CompatSurface.Error(StatusCodes.Status409Conflict, "Scan completed", $"scan {number} is {scan.Status.Word()}: it takes no more uploads");
+
+            await using var report = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(payload));
+            var (view, refused) = await UploadEndpoints.IngestAsync(grains, scan.Id, UploadFormats.Find(format)!, tool, null, report, http.RequestAborted);
+            if (refused is not null) return CompatSurface.Rewrap(refused, f => f == "body" ? "payload" : f);
+            return TypedResults.Ok(new { scan_id = number, type, findings = view!.Findings, uploads = view.Uploads, expected_uploads = view.ExpectedUploads });
+        }
+        catch (RequestValidationException ex)
+        {
+            return BadRequest(ex.Field, ex.Message);
+        }
+    }
+
+    /// <summary>The newest scan of the project that still takes uploads.</summary>
+    private static async Task<ScanSnapshot?> OpenScanAsync(HttpContext http, IGrainFactory grains, string projectKey)
+    {
+        var page = await grains.GetGrain<IScanDirectoryGrain>(0).List(new ScanListQuery { OrgId = http.Caller().OrgId, ProjectKey = projectKey, Limit = 20 });
+        foreach (var summary in page.Items)
+            if (await http.VisibleScanAsync(grains, summary.Id) is { } s && !s.Status.IsTerminal())
+                return s;
+        return null;
+    }
+}

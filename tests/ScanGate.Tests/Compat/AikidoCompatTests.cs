@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text.Json;
+using ScanGate.Tests.Infrastructure;
+
+namespace ScanGate.Tests.Compat;
+
+/// <summary><c>/compat/aikido</c>: the feature-branch pipeline flow (tests/compat/aikido-pipeline.sh) with curl and jq
+/// against the built ScanGate process, real bandit, ESLint and gitleaks containers and an uploaded checkov SARIF, and
+/// the documented error codes.</summary>
+public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<CompatProcess>
+{
+    private const string Api = "/compat/aikido/api/integrations/continuous_integration/scan";
+    private const string Header = "X-AIK-API-SECRET";
+    private string BaseUrl => scangate.Process.Http.BaseAddress + "compat/aikido";
+    private static readonly string[] CiScopes = ["scans:trigger", "scans:read", "projects:manage"];
+
+    private static readonly Dictionary<string, string> BaseFiles = new()
+    {
+        ["README.md"] = "# shop\n",
+        ["app.py"] = "import subprocess\n\n\ndef run(command):\n    return subprocess.call(command, shell=True)\n",
+    };
+
+    private static readonly Dictionary<string, string> FeatureFiles = new()
+    {
+        ["login.py"] = "def check(expression):\n    return eval(expression)\n",
+        ["deploy/settings.ini"] = $"[aws]\nregion = eu-west-1\naws_access_key_id = {GitRepositoryServer.PlantedKeyId}\n",
+    };
+
+    private async Task<string> TenantWithProjectAsync(string name, string project, string repositoryUrl, int monthlyQuota = 1000, int rate = 600)
+    {
+        var (_, key, _) = await scangate.TenantAsync(name, preset: null, scopes: CiScopes, monthlyQuota: monthlyQuota, ratePerMinute: rate);
+        var (status, body) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Post, "/api/v1/projects",
+            new { key = project, name = project, repository_url = repositoryUrl });
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        return key;
+    }
+
+    private static JsonElement NewIssues(string output)
+    {
+        var line = output.Split('\n').Single(l => l.StartsWith("new issues: ", StringComparison.Ordinal));
+        return JsonDocument.Parse(line["new issues: ".Length..]).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task The_documented_feature_branch_flow_fails_on_a_new_secret_and_counts_only_new_issues()
+    {
+        await using var git = await GitRepositoryServer.StartAsync(BaseFiles);
+        var baseCommit = await git.RevParseAsync("HEAD");
+        var head = await git.CommitOnBranchAsync("feature/login", FeatureFiles, "login");
+        var key = await TenantWithProjectAsync("aikido-flow", "shop", git.Url);
+        var sarif = Path.Combine(CompatProcess.RepositoryRoot(), "tests", "ScanGate.Tests", "Fixtures", "checkov-3.2.sarif");
+        Dictionary<string, string> Env(string branch, string baseId, string headId, params (string, string)[] more)
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["AIKIDO_URL"] = BaseUrl, ["AIKIDO_API_SECRET"] = key, ["REPOSITORY_ID"] = "shop", ["BASE_COMMIT"] = baseId,
+                ["HEAD_COMMIT"] = headId, ["BRANCH_NAME"] = branch, ["CHECKOV_SARIF"] = sarif,
+            };
+            foreach (var (k, v) in more) env[k] = v;
+            return env;
+        }
+
+        // The main branch at the base commit: its issues (a bandit finding, the uploaded checkov result) are the baseline.
+        var (code, output) = await CompatProcess.RunScriptAsync("aikido-pipeline.sh", Env("main", baseCommit, baseCommit));
+        Assert.True(code == 0, output);
+        var first = NewIssues(output);
+        Assert.True(first.GetProperty("new_sast_issues_found").GetInt32() >= 1, output);
+        Assert.Equal(1, first.GetProperty("new_iac_issues_found").GetInt32()); // the uploaded checkov SARIF counts as iac
+        Assert.Equal(0, first.GetProperty("new_secrets_issues_found").GetInt32());
+
+        // The feature head adds a secret and a second bandit finding: with the secrets switch on at HIGH the job fails.
+        (code, output) = await CompatProcess.RunScriptAsync("aikido-pipeline.sh",
+            Env("feature/login", baseCommit, head, ("FAIL_ON_SECRETS", "true"), ("MINIMUM_SEVERITY", "HIGH")));
+        Assert.True(code == 1, output);
+        Assert.Contains("aikido gate failed", output);
+        var feature = NewIssues(output);
+        Assert.True(feature.GetProperty("new_secrets_issues_found").GetInt32() >= 1, output);
+        Assert.Equal(1, feature.GetProperty("new_sast_issues_found").GetInt32()); // only login.py's; app.py's was there at base
+        Assert.Equal(0, feature.GetProperty("new_iac_issues_found").GetInt32());
+        Assert.Equal(0, feature.GetProperty("new_dependency_issues_found").GetInt32());
+        Assert.Equal(feature.GetProperty("new_sast_issues_found").GetInt32() + feature.GetProperty("new_secrets_issues_found").GetInt32(),
+            feature.GetProperty("new_issues_found").GetInt32());
+
+        // The same head with the documented defaults (secrets off, CRITICAL) passes.
+        (code, output) = await CompatProcess.RunScriptAsync("aikido-pipeline.sh", Env("feature/login", baseCommit, head));
+        Assert.True(code == 0, output);
+        Assert.Contains("aikido gate passed", output);
+        Assert.True(NewIssues(output).GetProperty("new_secrets_issues_found").GetInt32() >= 1, output);
+    }
+
+    [Fact]
+    public async Task Start_answers_an_integer_id_that_reads_while_running_and_natively()
+    {
+        await using var git = await GitRepositoryServer.StartAsync(BaseFiles);
+        var commit = await git.RevParseAsync("HEAD");
+        var key = await TenantWithProjectAsync("aikido-shape", "web", git.Url);
+        using var http = scangate.Client(key, Header);
+        var start = new
+        {
+            repository_id = "web", base_commit_id = commit, head_commit_id = commit, branch_name = "main",
+            self_managed_scanners = new[] { "checkov" }, expected_amount_json_sboms = 1, pull_request_metadata = new { number = 7 },
+        };
+        var (status, body) = await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/repository", start);
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var number = body.GetProperty("scan_id").GetInt64();
+        Assert.Equal(1, number);
+
+        // Running: the flags, no verdict yet (two uploads are still expected).
+        var (readStatus, running) = await CompatProcess.SendAsync(http, HttpMethod.Get, $"{Api}/repository?scan_id={number}");
+        Assert.Equal(HttpStatusCode.OK, readStatus);
+        Assert.False(running.GetProperty("all_scans_completed").GetBoolean());
+        Assert.False(running.GetProperty("iac_scan_completed").GetBoolean());
+        Assert.False(running.GetProperty("dependency_scan_completed").GetBoolean());
+        foreach (var flag in new[] { "sast_scan_completed", "secrets_scan_completed" })
+            Assert.True(running.TryGetProperty(flag, out _), flag);
+        Assert.False(running.TryGetProperty("gate_passed", out _));
+
+        // Natively: the same scan, with the platform's request kept in pipeline_context.
+        var (_, list) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, "/api/v1/scans?project=web");
+        var id = list.GetProperty("items")[0].GetProperty("id").GetString()!;
+        var (_, native) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, $"/api/v1/scans/{id}");
+        Assert.Equal(7, native.GetProperty("pipeline_context").GetProperty("aikido").GetProperty("pull_request_metadata").GetProperty("number").GetInt32());
+        Assert.Equal(commit, native.GetProperty("gate").GetProperty("base_commit").GetString());
+
+        // A json-sbom into the repository's live feed (no scan_id) lands in this open scan.
+        var sbom = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(CompatProcess.RepositoryRoot(), "tests", "ScanGate.Tests", "Fixtures", "syft-1.18-image.cyclonedx.json"))).RootElement;
+        var (upStatus, up) = await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/custom", new { repository_id = "web", type = "json-sbom", payload = sbom });
+        Assert.True(upStatus == HttpStatusCode.OK, up.ToString());
+        Assert.Equal(number, up.GetProperty("scan_id").GetInt64());
+        Assert.Equal(1, up.GetProperty("uploads").GetInt32());
+        Assert.Equal(2, up.GetProperty("expected_uploads").GetInt32());
+
+        // Another organisation's number 1 is its own, and its key does not see this scan.
+        var (_, otherKey, _) = await scangate.TenantAsync("aikido-shape-other");
+        Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(scangate.Client(otherKey, Header), HttpMethod.Get, $"{Api}/repository?scan_id={number}")).Status);
+        await CompatProcess.SendAsync(scangate.Admin, HttpMethod.Post, $"/api/v1/scans/{id}/cancel"); // nothing more to see
+    }
+
+    [Fact]
+    public async Task Documented_error_codes()
+    {
+        await using var git = await GitRepositoryServer.StartAsync(BaseFiles);
+        var commit = await git.RevParseAsync("HEAD");
+        var key = await TenantWithProjectAsync("aikido-errors", "api", git.Url);
+        object Start(string? branch = "main", string? severity = null, string repository = "api", string head = "") => new Dictionary<string, object?>
+        {
+            ["repository_id"] = repository, ["base_commit_id"] = commit, ["head_commit_id"] = head == "" ? commit : head,
+            ["branch_name"] = branch, ["minimum_severity"] = severity,
+        };
+        var path = $"{Api}/repository";
+
+        // No key, a key that is not one, and a good key in another header: 401.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(null), HttpMethod.Post, path, Start())).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey(), Header), HttpMethod.Post, path, Start())).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Post, path, Start())).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(key, "Bearer"), HttpMethod.Post, path, Start())).Status);
+        // A key without the scope: 403.
+        var (_, readOnly, _) = await scangate.TenantAsync("aikido-readonly", preset: null, scopes: ["scans:read"]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await CompatProcess.SendAsync(scangate.Client(readOnly, Header), HttpMethod.Post, path, Start())).Status);
+
+        using var http = scangate.Client(key, Header);
+        async Task BadRequest(object body, string field, string url)
+        {
+            var (status, problem) = await CompatProcess.SendAsync(http, HttpMethod.Post, url, body);
+            Assert.True(status == HttpStatusCode.BadRequest, problem.ToString());
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+        }
+        await BadRequest(Start(branch: null), "branch_name", path);
+        await BadRequest(Start(severity: "SEVERE"), "minimum_severity", path);
+        await BadRequest(Start(head: "not-a-commit"), "head_commit_id", path);
+        await BadRequest(new { type = "trivy", scan_id = 1, payload = new { } }, "type", $"{Api}/custom");
+        Assert.Equal(HttpStatusCode.BadRequest, (await CompatProcess.SendAsync(http, HttpMethod.Get, $"{path}?scan_id=abc")).Status);
+        // Unknown repository, unknown scan, and no open scan to upload into.
+        var (unknownStatus, unknown) = await CompatProcess.SendAsync(http, HttpMethod.Post, path, Start(repository: "nope"));
+        Assert.Equal(HttpStatusCode.NotFound, unknownStatus);
+        Assert.Equal("Repository not found", unknown.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(http, HttpMethod.Get, $"{path}?scan_id=999")).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/custom",
+            new { repository_id = "api", type = "checkov", payload = new { version = "2.1.0", runs = Array.Empty<object>() } })).Status);
+
+        // The rate limit: 429.
+        var slow = await TenantWithProjectAsync("aikido-rate", "api", git.Url, rate: 2);
+        using var slowClient = scangate.Client(slow, Header);
+        var last = HttpStatusCode.OK;
+        for (var i = 0; i < 4; i++) last = (await CompatProcess.SendAsync(slowClient, HttpMethod.Get, $"{path}?scan_id=1")).Status;
+        Assert.Equal(HttpStatusCode.TooManyRequests, last);
+        // The plan's monthly quota spent: 402.
+        var small = await TenantWithProjectAsync("aikido-plan", "api", git.Url, monthlyQuota: 1);
+        using var smallClient = scangate.Client(small, Header);
+        var (firstStatus, first) = await CompatProcess.SendAsync(smallClient, HttpMethod.Post, path, Start());
+        Assert.True(firstStatus == HttpStatusCode.OK, first.ToString());
+        Assert.Equal(HttpStatusCode.PaymentRequired, (await CompatProcess.SendAsync(smallClient, HttpMethod.Post, path, Start())).Status);
+    }
+}
