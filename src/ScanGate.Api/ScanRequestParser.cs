@@ -57,8 +57,10 @@ public static partial class ScanRequestParser
         var named = body.TryGetProperty("scanners", out var sc) && sc.ValueKind != JsonValueKind.Null;
         if (named)
         {
-            if (sc.ValueKind != JsonValueKind.Array || sc.GetArrayLength() == 0 || sc.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
-                throw new RequestValidationException("scanners", "scanners must be a non-empty array of scanner names");
+            // An empty list makes a scan of uploaded results only (it must expect some).
+            var uploadOnly = sc.ValueKind == JsonValueKind.Array && sc.GetArrayLength() == 0 && (RequestBody.Int(body, "expected_uploads", 0, MaxExpectedUploads) ?? 0) > 0;
+            if (sc.ValueKind != JsonValueKind.Array || (sc.GetArrayLength() == 0 && !uploadOnly) || sc.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                throw new RequestValidationException("scanners", "scanners must be a non-empty array of scanner names (or empty, with expected_uploads, for a scan of uploaded results only)");
             scanners = sc.EnumerateArray().Select(e => e.GetString()!).Distinct().ToList();
             if (scanners.FirstOrDefault(s => !allowed.Contains(s)) is { } bad)
                 throw new RequestValidationException("scanners", $"scanner '{bad}' does not serve {type.Name}; allowed: {string.Join(", ", allowed)}");
@@ -75,7 +77,7 @@ public static partial class ScanRequestParser
             if (input is null) scanners.Remove(name);
             else if (input != new ScannerInput(target, profile)) inputs[name] = input;
         }
-        if (scanners.Count == 0)
+        if (scanners.Count == 0 && !named)
             throw new RequestValidationException("target", $"no scanner of {type.Name} has anything to scan in {target}");
 
         Severity? failOn = Severity.Critical;

@@ -132,7 +132,8 @@ public sealed class ScanGrain(
                 return CommandResult.Fail(CommandError.Invalid, $"scanner '{name}' is not in the catalogue");
             adapters.Add(adapter);
         }
-        if (adapters.Count == 0) return CommandResult.Fail(CommandError.Invalid, "a scan needs at least one scanner");
+        if (adapters.Count == 0 && request.ExpectedUploads == 0)
+            return CommandResult.Fail(CommandError.Invalid, "a scan needs at least one scanner, or uploads to expect");
         if (adapters.Any(a => a is IContainerScanner) && !await runtime.IsAvailableAsync())
             return CommandResult.Fail(CommandError.Unavailable,
                 $"no container engine is reachable, so {string.Join(", ", adapters.OfType<IContainerScanner>().Select(a => a.Name))} cannot run; in-process scan types (security_headers) still work");
@@ -173,6 +174,7 @@ public sealed class ScanGrain(
         S.StartedAt = DateTimeOffset.UtcNow;
         await store.WriteStateAsync();
         await PublishStatus();
+        if (S.Runs.Count == 0) await FinishWhenDoneAsync(); // a scan of uploaded results only waits for them now
     }
 
     private IAdmissionGrain Admission => GrainFactory.GetGrain<IAdmissionGrain>(0);
@@ -370,7 +372,9 @@ public sealed class ScanGrain(
     {
         if (S.Status.IsTerminal()) return;
         var runs = S.Runs.Values.ToList();
-        S.Status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) ? ScanStatus.Completed : ScanStatus.Failed);
+        // A scan of uploaded results only is complete when its uploads came.
+        S.Status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.Count == 0 && S.Uploads > 0 && !S.UploadsMissing)
+            ? ScanStatus.Completed : ScanStatus.Failed);
         if (S.Status == ScanStatus.Cancelled)
         {
             await findings.DeleteScanAsync(ScanId);

@@ -245,8 +245,8 @@ public static class AikidoEndpoints
     /// <summary>
     /// A report of a scanner the team runs itself: <c>{"type": "checkov"|"json-sbom", "scan_id": N, "repository_id": …,
     /// "payload": {…}}</c>, the payload being checkov's SARIF 2.1.0 or a CycloneDX JSON SBOM. With scan_id it goes into
-    /// that scan; without, into the newest scan of the repository that still takes uploads (its live feed), and
-    /// when there is none the answer is 409.
+    /// that scan; without, into the newest scan of the repository that still takes uploads, and when there is none
+    /// into the repository's live feed: a new scan of that report alone, which completes once it is in.
     /// </summary>
     private static async Task<IResult> Custom(HttpContext http, IGrainFactory grains)
     {
@@ -274,12 +274,22 @@ public static class AikidoEndpoints
             }
             else
             {
-                var (key, _, missing) = await RepositoryAsync(http, grains, RepositoryId(body));
+                var (key, project, missing) = await RepositoryAsync(http, grains, RepositoryId(body));
                 if (missing is not null) return missing;
                 var open = await OpenScanAsync(http, grains, key!);
                 if (open is null)
-                    return CompatSurface.Error(StatusCodes.Status409Conflict, "No open scan",
-                        $"repository '{key}' has no scan that still takes uploads; start one with expected_amount_json_sboms or self_managed_scanners, or name its scan_id");
+                {
+                    // The repository's live feed: a scan of this one uploaded report, which completes when it is in.
+                    var feed = new ScanRequest
+                    {
+                        ScanType = "code_security", Target = project!.RepositoryUrl!, Profile = "standard", Scanners = [], ExpectedUploads = 1,
+                        OrgId = http.Caller().OrgId, ProjectKey = key, Branch = project.DefaultBranch,
+                        PipelineContextJson = JsonSerializer.Serialize(new { aikido = new { feed = type } }),
+                    };
+                    var (started, _) = await ScanGate.Api.ScanEndpoints.StartAsync(http, grains, feed, failOnGiven: false);
+                    if (!started.Ok) return CompatSurface.Rewrap(Problems.FromCommand(started));
+                    open = started.Snapshot!;
+                }
                 scan = open;
                 number = await Numbers(grains, http).Assign(open.Id);
             }

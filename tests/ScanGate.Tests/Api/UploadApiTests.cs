@@ -131,4 +131,25 @@ public sealed class UploadApiTests : IAsyncLifetime
         // eslint-plugin-security's warnings are medium: at the threshold, so the gate fails on them.
         Assert.False(done.GetProperty("gate_passed").GetBoolean(), done.ToString());
     }
+
+    [Fact]
+    public async Task A_scan_of_uploaded_results_only_runs_no_scanner_and_completes_with_its_upload()
+    {
+        var refused = JsonSerializer.Serialize(new { scan_type = "container_image", target = "registry.example.test/shop/web:1.4.2", scanners = Array.Empty<string>() });
+        using (var r = await Http.PostAsync("/api/v1/scans", new StringContent(refused, Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode); // nothing to run and nothing to wait for
+
+        var body = JsonSerializer.Serialize(new { scan_type = "container_image", target = "registry.example.test/shop/web:1.4.2", scanners = Array.Empty<string>(), expected_uploads = 1 });
+        using var created = await Http.PostAsync("/api/v1/scans", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await WaitFor(Http, id, s => s.GetProperty("status").GetString() == "running", "the scan waits for its upload");
+        Assert.Empty((await Scan(Http, id)).GetProperty("scanners").EnumerateArray());
+
+        var (status, upload) = await Upload(Http, id, "format=syft", await File.ReadAllBytesAsync(Fixture("syft-1.18-image.json")));
+        Assert.True(status == HttpStatusCode.Created, upload.ToString());
+        var done = await WaitFor(Http, id, s => s.GetProperty("status").GetString() is "completed" or "failed", "the scan ends");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.True(done.GetProperty("counts").GetProperty("info").GetInt32() > 0);
+    }
 }
