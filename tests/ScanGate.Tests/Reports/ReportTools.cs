@@ -27,6 +27,24 @@ internal static class ReportTools
         return dir?.FullName ?? throw new InvalidOperationException("ScanGate.sln not found above the test assembly");
     }
 
+    private const string SpdxValidatorImage = "scangate-test/spdx-validate:latest";
+    private static readonly Lazy<Task> SpdxValidatorBuilt = new(async () =>
+    {
+        if ((await Proc.RunAsync("docker", "image", "inspect", SpdxValidatorImage)).Code == 0) return;
+        await Proc.RunCheckedAsync("docker", "build", "--network", "host", "-q", "-t", SpdxValidatorImage, Path.Combine(RepoRoot(), "tests", "tools", "spdx-validate"));
+    });
+
+    /// <summary>What the SPDX project's own Go library (tools-golang, as Debian packages it; tests/tools/spdx-validate)
+    /// says of an SPDX JSON document: whether it reads as SPDX 2.3 and passes its document validation, and why not.</summary>
+    public static async Task<(bool Valid, string Output)> ValidateSpdxAsync(string file)
+    {
+        await SpdxValidatorBuilt.Value;
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var (code, output, error) = await Proc.RunAsync("docker", "run", "--rm", "--network", "none", "-v", $"{file}:/doc.spdx.json:ro", SpdxValidatorImage, "/doc.spdx.json");
+        Assert.True(code is 0 or 1, $"the SPDX validator could not run ({code}): {output}{error}");
+        return (code == 0, output + error);
+    }
+
     /// <summary>What `Sarif.Multitool validate` reports about a file: each problem's level ("error", "warning",
     /// "note"), rule and message.</summary>
     public static async Task<IReadOnlyList<(string Level, string Rule, string Message)>> ValidateSarifAsync(string file)

@@ -174,6 +174,29 @@ public sealed class ReportValidationTests
                 Assert.Equal("DESCRIBES", r.GetProperty("relationshipType").GetString());
             });
             Assert.Equal(ids.Order(), relationships.Select(r => r.GetProperty("relatedSpdxElement").GetString()!).Order());
+
+            // And the SPDX project's own reader and validator take it as a valid SPDX 2.3 document.
+            var (valid, output) = await ReportTools.ValidateSpdxAsync(path);
+            Assert.True(valid, output);
+            Assert.Contains($"{packages.Count} packages", output);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public async Task The_spdx_validator_does_reject_a_broken_document()
+    {
+        var store = await ReportSamples.StoreWith(ScanId, [.. ReportSamples.Sbom(ScanId)]);
+        var path = await ReportSamples.WriteAsync(ScanReports.Spdx, ReportSamples.Scope(ScanId, "cdxgen"), FindingSource.Of(store, ScanId));
+        try
+        {
+            // A relationship to a package the document does not have.
+            var text = await File.ReadAllTextAsync(path);
+            var broken = System.Text.RegularExpressions.Regex.Replace(text, "\"relatedSpdxElement\"\\s*:\\s*\"[^\"]+\"", "\"relatedSpdxElement\":\"SPDXRef-Package-missing\"");
+            Assert.NotEqual(text, broken);
+            await File.WriteAllTextAsync(path, broken);
+            var (valid, output) = await ReportTools.ValidateSpdxAsync(path);
+            Assert.False(valid, output);
         }
         finally { File.Delete(path); }
     }
