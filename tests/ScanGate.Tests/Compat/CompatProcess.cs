@@ -20,11 +20,14 @@ public class CompatProcess : IAsyncLifetime
     /// <summary>A process started with extra <paramref name="settings"/> (environment variables, ScanGate__…).</summary>
     protected CompatProcess(IReadOnlyDictionary<string, string> settings) => _settings = settings;
 
+    /// <summary>Scanner containers carry it as a label; what is still running when the tests end is removed with it.</summary>
+    public string ClusterId { get; } = "compat-" + Guid.NewGuid().ToString("N")[..8];
+
     public virtual async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string>(_settings)
         {
-            ["ScanGate__Orleans__ClusterId"] = "compat-" + Guid.NewGuid().ToString("N")[..8],
+            ["ScanGate__Orleans__ClusterId"] = ClusterId,
             ["ScanGate__Auth__BootstrapKey"] = AdminKey,
         };
         Process = ScanGateProcess.Start(SiloAssembly.Path(), "compat", settings);
@@ -32,7 +35,13 @@ public class CompatProcess : IAsyncLifetime
         Admin = Client(AdminKey);
     }
 
-    public async Task DisposeAsync() => await Process.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Process.DisposeAsync();
+        // Scans the tests left running die with the process; their containers are this fixture's to remove.
+        foreach (var container in await DockerCli.ContainersWithLabelAsync(ScanGate.Grains.ContainerLabels.Cluster, ClusterId))
+            await Proc.RunAsync("docker", "rm", "-f", container);
+    }
 
     public HttpClient Client(string? key, string header = "X-API-Key")
     {
