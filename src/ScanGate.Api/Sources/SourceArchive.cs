@@ -26,7 +26,7 @@ public static class SourceArchive
         long total = 0;
         try
         {
-            await using var gzip = new GZipStream(new PrefixedStream(magic, buffered), CompressionMode.Decompress);
+            await using var gzip = new GZipStream(new ScanGate.Scanners.PrefixedStream(magic, buffered), CompressionMode.Decompress);
             await using var tar = new TarReader(gzip);
             while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
@@ -125,43 +125,4 @@ public static class SourceArchive
     }
 
     private static string Shorten(string s) => s.Length <= 100 ? s : s[..100] + "…";
-
-    /// <summary>The two bytes already read to check the gzip magic, then the rest of the stream.</summary>
-    private sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
-    {
-        private int _offset;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_offset < prefix.Length)
-            {
-                var n = Math.Min(count, prefix.Length - _offset);
-                Array.Copy(prefix, _offset, buffer, offset, n);
-                _offset += n;
-                return n;
-            }
-            return rest.Read(buffer, offset, count);
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_offset < prefix.Length)
-            {
-                var n = Math.Min(buffer.Length, prefix.Length - _offset);
-                prefix.AsMemory(_offset, n).CopyTo(buffer);
-                _offset += n;
-                return n;
-            }
-            return await rest.ReadAsync(buffer, cancellationToken);
-        }
-    }
 }
