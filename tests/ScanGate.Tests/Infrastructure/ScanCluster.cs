@@ -24,7 +24,8 @@ public sealed class ScanCluster : IAsyncDisposable
 
     private ScanCluster(InProcessTestCluster cluster) => Cluster = cluster;
 
-    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null)
+    /// <param name="replace">Runs after ScanGate's composition, so a test can put its own runtime or storage in.</param>
+    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null, Action<IServiceCollection>? replace = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         var configuration = new ConfigurationBuilder().Build();
@@ -32,6 +33,7 @@ public sealed class ScanCluster : IAsyncDisposable
         {
             silo.AddScanGateSilo(configuration);
             silo.Services.PostConfigure<ScannerRunOptions>(o => configure?.Invoke(o));
+            replace?.Invoke(silo.Services);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
