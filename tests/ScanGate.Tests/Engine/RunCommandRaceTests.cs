@@ -51,7 +51,7 @@ public sealed class RunCommandRaceTests : IAsyncLifetime
             "a started container") ?? throw new InvalidOperationException();
     }
 
-    [Fact(Skip = "Reproduces a race of the current ScannerRunGrain (commands write state and touch the engine beside the supervisor); unskipped with the fix")]
+    [Fact]
     public async Task A_pause_reaches_the_engine_once_even_while_the_supervisor_is_busy()
     {
         var spec = Spec();
@@ -86,7 +86,7 @@ public sealed class RunCommandRaceTests : IAsyncLifetime
     /// flight: with both sent on the same ETag one is refused (InconsistentStateException, which the supervisor
     /// took for another activation and stepped aside), or, where Orleans queues the second behind the first,
     /// the command waits on the supervisor's database write. Either way this test fails.</summary>
-    [Fact(Skip = "Reproduces a race of the current ScannerRunGrain (commands write state and touch the engine beside the supervisor); unskipped with the fix")]
+    [Fact]
     public async Task A_command_never_writes_the_runs_state_under_the_supervisors_write()
     {
         var spec = Spec();
