@@ -49,6 +49,7 @@ public sealed class ContainerRun(
     private bool _paused;
     private bool _killed;
     private bool _removed;
+    private bool _haltStored;
     private DateTimeOffset? _startedAt;
     private DateTimeOffset? _pausedSince;
     private TimeSpan _pausedTotal;
@@ -115,7 +116,7 @@ public sealed class ContainerRun(
     private void ForgetContainer()
     {
         ContainerId = null;
-        _paused = _killed = _removed = false;
+        _paused = _killed = _removed = _haltStored = false;
         _startedAt = _pausedSince = null;
         _pausedTotal = TimeSpan.Zero;
     }
@@ -142,11 +143,7 @@ public sealed class ContainerRun(
             var seen = commands.Version;
             await ApplyCommandsAsync(id);
             await sink.TickAsync();
-            if (timedOut is null && !_killed && RunningTime() > timeout)
-            {
-                timedOut = timeout;
-                await KillAsync();
-            }
+            if (timedOut is null && !_killed && RunningTime() > timeout && await TryKillStartedAsync(id)) timedOut = timeout;
             if (waitTask.IsCompleted) break;
             await Task.WhenAny(waitTask, commands.ChangedAfter(seen), Task.Delay(_tick, _clock));
         }
@@ -166,9 +163,9 @@ public sealed class ContainerRun(
         if (_killed) return;
         if (commands.Halt is var halt and not HaltKind.None)
         {
-            await sink.HaltingAsync(halt);
+            if (!_haltStored) { await sink.HaltingAsync(halt); _haltStored = true; }
             if (_paused) await ThawAsync(id, report: false); // a frozen process cannot take SIGKILL
-            await KillAsync();
+            await TryKillStartedAsync(id);
             return;
         }
         if (commands.Paused && !_paused)
@@ -181,6 +178,16 @@ public sealed class ContainerRun(
             await sink.PausedAsync(true);
         }
         else if (!commands.Paused && _paused) await ThawAsync(id, report: true);
+    }
+
+    /// <summary>Kills the container once its start has reached the engine. A kill sent while the start is still
+    /// on its way finds a container that is not running, counts as done, and the start then runs the container
+    /// to its end: so a container still "created" is left for the next beat.</summary>
+    private async Task<bool> TryKillStartedAsync(string id)
+    {
+        if (await runtime.InspectAsync(id) is { State: "created" }) return false;
+        await KillAsync();
+        return true;
     }
 
     private async Task ThawAsync(string id, bool report)
