@@ -64,8 +64,7 @@ public sealed class RunCommandRaceTests : IAsyncLifetime
         await Eventually.UntilAsync(() => pauses.Waiting >= 1, Soon, "a pause sent to the engine");
         // Give a second pause every chance to be sent while the first is in flight (the supervisor loop ticks
         // every half second): this window watches for something that must not happen, it waits for nothing.
-        var window = DateTime.UtcNow.AddSeconds(2);
-        while (pauses.Waiting < 2 && DateTime.UtcNow < window) await Task.Delay(50);
+        await Eventually.HappensWithinAsync(() => pauses.Waiting >= 2, TimeSpan.FromSeconds(2));
         pauses.Open();
         await pause;
 

@@ -53,18 +53,9 @@ public sealed class ScanCluster : IAsyncDisposable
         return id;
     }
 
-    public async Task<ScanSnapshot> WaitForAsync(string id, Func<ScanSnapshot, bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        ScanSnapshot? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await Scan(id).Get();
-            if (last is not null && condition(last)) return last;
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"scan {id} did not reach '{what}' within {timeout}; last seen: {JsonSerializer.Serialize(last)}");
-    }
+    public async Task<ScanSnapshot> WaitForAsync(string id, Func<ScanSnapshot, bool> condition, TimeSpan timeout, string what) =>
+        (await Eventually.ValueAsync(() => Scan(id).Get(), s => s is not null && condition(s), timeout, $"scan {id} reaching '{what}'",
+            every: TimeSpan.FromMilliseconds(250)))!;
 
     public Task<ScanSnapshot> WaitForEndAsync(string id, TimeSpan timeout) =>
         WaitForAsync(id, s => s.Status.IsTerminal(), timeout, "a terminal status");
