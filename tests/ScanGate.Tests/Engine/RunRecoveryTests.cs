@@ -60,7 +60,7 @@ public sealed class RunRecoveryTests : IAsyncLifetime
 
     private static async Task<ScannerState> WaitForEndAsync(IScannerRunGrain run) =>
         (await Eventually.ValueAsync(run.Get, s => s is not null && s.Status.IsTerminal(), TimeSpan.FromMinutes(2), "the recovered run's end",
-            every: TimeSpan.FromMilliseconds(250)))!;
+            poll: TimeSpan.FromMilliseconds(250)))!;
 
     [Fact]
     public async Task A_lost_run_reattaches_to_the_container_its_engine_still_runs_and_stores_its_findings()

@@ -55,7 +55,7 @@ public sealed class ScanCluster : IAsyncDisposable
 
     public async Task<ScanSnapshot> WaitForAsync(string id, Func<ScanSnapshot, bool> condition, TimeSpan timeout, string what) =>
         (await Eventually.ValueAsync(() => Scan(id).Get(), s => s is not null && condition(s), timeout, $"scan {id} reaching '{what}'",
-            every: TimeSpan.FromMilliseconds(250)))!;
+            poll: TimeSpan.FromMilliseconds(250)))!;
 
     public Task<ScanSnapshot> WaitForEndAsync(string id, TimeSpan timeout) =>
         WaitForAsync(id, s => s.Status.IsTerminal(), timeout, "a terminal status");
