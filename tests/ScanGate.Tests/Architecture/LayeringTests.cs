@@ -20,6 +20,15 @@ public sealed class LayeringTests
         Assert.Contains("ScanGate.Runtime", _graph.ProjectsReachedFrom("ScanGate.Grains"));
     }
 
+    [Theory]
+    [InlineData("ScanGate.Api")]
+    [InlineData("ScanGate.Application")]
+    public void Surfaces_and_the_application_layer_never_reach_the_container_engine(string project)
+    {
+        Assert.DoesNotContain(_graph.PackagesReachedFrom(project), r => r.Package.StartsWith("Docker.DotNet", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(_graph.ProjectsReachedFrom(project), p => p.StartsWith("ScanGate.Runtime", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_runtime_abstraction_references_no_engine_client_and_nothing_of_ours()
     {
