@@ -181,4 +181,29 @@ public sealed class CliScanTests(CliFixture fixture, Xunit.Abstractions.ITestOut
         Assert.Equal(4, refused.Code);
         Assert.False(File.Exists(Path.Combine(other.Home, ".config", "scangate", "config.json")));
     }
+
+    [Fact]
+    public async Task Answers_429_and_503_are_retried_after_the_wait_the_server_asks_for()
+    {
+        var started = await fixture.Cli().RunAsync("scan", "network_discovery", fixture.Target, "--no-wait");
+        var scanId = started.Out.Trim();
+        await using var proxy = new CuttingProxy(fixture.Host.BaseAddress.Port) { Refuse = (2, 503, 1) };
+
+        var status = await fixture.Cli(proxy.BaseAddress).RunAsync("status", scanId, "--json");
+
+        Assert.True(status.Code == 0, status.ToString());
+        Assert.Equal(scanId, JsonDocument.Parse(status.Out).RootElement.GetProperty("id").GetString());
+        Assert.Equal(2, proxy.Refused.Count);
+        // The retries came after the Retry-After of one second, not at the client's own 50 ms backoff.
+        var retried = proxy.Requests.Count(r => r.Contains($"/api/v1/scans/{scanId}"));
+        Assert.Equal(3, retried);
+        Assert.True(proxy.Refused[1] - proxy.Refused[0] >= TimeSpan.FromMilliseconds(900), $"{proxy.Refused[0]:O} then {proxy.Refused[1]:O}");
+
+        // Still refused after every retry: unreachable, exit 5.
+        await using var busy = new CuttingProxy(fixture.Host.BaseAddress.Port) { Refuse = (10, 429, 0) };
+        var gaveUp = await fixture.Cli(busy.BaseAddress).RunAsync("status", scanId, "--retries", "2");
+        Assert.True(gaveUp.Code == 5, gaveUp.ToString());
+        Assert.Equal(3, busy.Refused.Count);
+        Assert.Contains("429", gaveUp.Error);
+    }
 }

@@ -22,6 +22,10 @@ public sealed class CuttingProxy : IAsyncDisposable
     public Func<string, bool>? CutWhen { get; set; }
     public int Cuts { get; private set; }
     public Uri BaseAddress { get; }
+    /// <summary>Connections answered by the proxy itself with this status and Retry-After (seconds), as an overloaded
+    /// server or gateway does, before any is relayed; the times they came are in <see cref="Refused"/>.</summary>
+    public (int Count, int Status, int RetryAfterSeconds) Refuse { get; set; }
+    public List<DateTimeOffset> Refused { get; } = [];
     public IReadOnlyList<string> Requests { get { lock (_requests) return _requests.ToList(); } }
 
     public CuttingProxy(int upstreamPort)
@@ -39,11 +43,37 @@ public sealed class CuttingProxy : IAsyncDisposable
             TcpClient client;
             try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
             catch (OperationCanceledException) { return; }
+            if (Refuse.Count > 0)
+            {
+                Refuse = Refuse with { Count = Refuse.Count - 1 };
+                lock (Refused) Refused.Add(DateTimeOffset.UtcNow);
+                await RefuseAsync(client, Refuse.Status, Refuse.RetryAfterSeconds);
+                continue;
+            }
             var upstream = new TcpClient();
             await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort);
             lock (_open) _open.Add((client, upstream));
             _ = PumpAsync(client.GetStream(), upstream.GetStream(), request: true);
             _ = PumpAsync(upstream.GetStream(), client.GetStream(), request: false);
+        }
+    }
+
+    private async Task RefuseAsync(TcpClient client, int status, int retryAfter)
+    {
+        using (client)
+        {
+            var stream = client.GetStream();
+            var head = new StringBuilder();
+            var buffer = new byte[4096];
+            while (!head.ToString().Contains("\r\n\r\n"))
+            {
+                var n = await stream.ReadAsync(buffer, _stop.Token);
+                if (n == 0) return;
+                head.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            }
+            lock (_requests) _requests.Add(head.ToString());
+            var answer = $"HTTP/1.1 {status} Busy\r\nRetry-After: {retryAfter}\r\nContent-Type: application/problem+json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(answer), _stop.Token);
         }
     }
 
