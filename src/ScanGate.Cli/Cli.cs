@@ -45,6 +45,17 @@ public sealed class Cli
             await context.Error.WriteLineAsync($"scangate: {ex.Message}");
             return ex.ExitCode;
         }
+        catch (Exception ex) when (ex is HttpRequestException or HttpIOException)
+        {
+            await context.Error.WriteLineAsync($"scangate: the connection to ScanGate broke: {ex.Message}");
+            return ExitCodes.Unreachable;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A report or upload file that cannot be read or written.
+            await context.Error.WriteLineAsync($"scangate: {ex.Message}");
+            return ExitCodes.Usage;
+        }
     }
 
     /// <summary>A client for the server and key the flags, the environment or the profile name.</summary>

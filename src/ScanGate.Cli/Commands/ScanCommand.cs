@@ -73,7 +73,8 @@ internal static class ScanCommand
                 body["base_branch"] = parse.GetValue(baseBranch);
             }
             if (specs.Count > 0) body["expected_uploads"] = specs.Count;
-            foreach (var key in body.Where(p => p.Value is null).Select(p => p.Key).ToList()) body.Remove(key);
+            // An empty flag (a CI variable that is not set, e.g. --branch "$GITHUB_HEAD_REF" on a push) is an absent one.
+            foreach (var key in body.Where(p => p.Value is null or "").Select(p => p.Key).ToList()) body.Remove(key);
 
             var (created, createdJson) = await client.CreateScanAsync(body, ct);
             var json = parse.GetValue(cli.Json);
@@ -92,7 +93,12 @@ internal static class ScanCommand
             }
 
             var scan = await FollowAsync(cli, client, created.Id, parse.GetValue(timeout), parse.GetValue(cancelOnInterrupt), parse.GetValue(plain) || json, json, ct);
-            if (scan is null) return ExitCodes.ScanDidNotComplete;
+            if (scan is null)
+            {
+                // Timed out or cancelled: CI still gets the scan's state as it is now.
+                if (json) await WriteOutcomeAsync(cli, client, (await client.GetResultsAsync(created.Id, ct)).Scan, ExitCodes.ScanDidNotComplete);
+                return ExitCodes.ScanDidNotComplete;
+            }
             if (scan.Value.Interrupted) return 130;
             return await FinishAsync(cli, client, scan.Value.Scan, json, parse.GetValue(junit), parse.GetValue(gitlab), parse.GetValue(sarif), ct);
         });
@@ -151,15 +157,15 @@ internal static class ScanCommand
             if (gitlab is not null) await using (var file = File.Create(gitlab)) GitlabSecurityReport.Write(scan, findings, file);
         }
         if (sarif is not null) await using (var file = File.Create(sarif)) await client.DownloadAsync($"/api/v1/scans/{Uri.EscapeDataString(scan.Id)}/findings/export?format=sarif", file, ct);
-        if (json)
-        {
-            var outcome = new ScanOutcome(scan.Id, scan.Status, scan.GatePassed, exit, Verdict(exit), scan.Counts, scan.Counts.Total, scan.Gate?.Score, scan.Gate?.Grade,
-                scan.Gate?.Reasons ?? [], $"{client.BaseAddress}api/v1/scans/{scan.Id}/results", scan.Scanners);
-            await cli.Context.Out.WriteLineAsync(JsonSerializer.Serialize(outcome, CliJson.Default.ScanOutcome));
-        }
+        if (json) await WriteOutcomeAsync(cli, client, scan, exit);
         else Format.Verdict(cli.Context.Console, scan);
         return exit;
     }
+
+    private static Task WriteOutcomeAsync(Cli cli, ScanGateClient client, Scan scan, int exit) =>
+        cli.Context.Out.WriteLineAsync(JsonSerializer.Serialize(new ScanOutcome(scan.Id, scan.Status, scan.GatePassed, exit, Verdict(exit), scan.Counts,
+            scan.Counts.Total, scan.Gate?.Score, scan.Gate?.Grade, scan.Gate?.Reasons ?? [], $"{client.BaseAddress}api/v1/scans/{scan.Id}/results", scan.Scanners),
+            CliJson.Default.ScanOutcome));
 
     public static int ExitCode(Scan scan) => scan.Status switch
     {
