@@ -25,7 +25,8 @@ public sealed class Cli
         var cli = new Cli(context);
         var root = cli.Build();
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        // --help answers even when the rest of the line is incomplete (scangate scan --help).
+        if (parsed.Errors.Count > 0 && parsed.Action is not ExitCodesHelp)
         {
             foreach (var error in parsed.Errors) await context.Error.WriteLineAsync($"scangate: {error.Message}");
             await context.Error.WriteLineAsync("Run 'scangate --help' (or 'scangate <command> --help') for usage.");
