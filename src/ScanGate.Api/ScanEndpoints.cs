@@ -184,6 +184,7 @@ public static partial class ScanEndpoints
         var stream = client.GetStreamProvider(ScanStreams.Provider).GetStream<ScanEvent>(StreamId.Create(ScanStreams.Namespace, id));
         // Subscribe before reading the snapshot, so nothing falls between the two.
         var subscription = await stream.SubscribeAsync((e, _) => { live.Writer.TryWrite(e); return Task.CompletedTask; });
+        ScanGateTelemetry.SseSubscribers.Add(1);
         try
         {
             var scan = client.GetGrain<IScanGrain>(id);
@@ -238,6 +239,7 @@ public static partial class ScanEndpoints
         }
         finally
         {
+            ScanGateTelemetry.SseSubscribers.Add(-1);
             await subscription.UnsubscribeAsync();
         }
     }
