@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ScanGate.Tests.Infrastructure;
 
 namespace ScanGate.Tests.Operations;
@@ -163,6 +164,27 @@ public sealed class MetricsTests(MetricsScenario scenario) : IClassFixture<Metri
         Assert.Equal(1, End.Sum("scangate_callback_deliveries_total", ("outcome", "refused")));
         Assert.Equal(1, End.Sum("scangate_callback_deliveries_total", ("outcome", "delivered")));
         Assert.Equal(1, End.Sum("scangate_callback_retries_total"));
+    }
+
+    /// <summary>deploy/grafana/scangate-dashboard.json queries only metrics this deployment really exports: every
+    /// metric name in its PromQL is a family of the scrapes above (a histogram's _bucket/_sum/_count series by its family).</summary>
+    [Fact]
+    public void Every_metric_the_grafana_dashboard_queries_is_one_scangate_exports()
+    {
+        var dashboard = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root(), "deploy", "grafana", "scangate-dashboard.json"))).RootElement;
+        var expressions = dashboard.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToList();
+        Assert.NotEmpty(expressions);
+        var exported = scenario.WhileRunning.Families.Union(End.Families).ToHashSet();
+        // Metric names are what is left once label matchers ({…}) and grouping clauses (by (…)) are taken out.
+        var queried = expressions.Select(e => Regex.Replace(e, @"\{[^}]*\}|\b(by|without)\s*\([^)]*\)", " "))
+            .SelectMany(e => Regex.Matches(e, @"\b(scangate|orleans|http|kestrel)_[a-z0-9_]+\b").Select(m => m.Value)).Distinct().ToList();
+        Assert.Contains("scangate_scans", queried);
+        foreach (var name in queried)
+        {
+            var family = Regex.Replace(name, "_(bucket|sum|count)$", "");
+            Assert.True(exported.Contains(name) || exported.Contains(family), $"the dashboard queries {name}, which /metrics does not export");
+        }
     }
 
     [Fact]
