@@ -27,6 +27,7 @@ public static class Operations
         builder.AddScanGateTelemetry(isSilo ? "silo" : "api");
         builder.Services.AddScanGateHealth(builder.Configuration, isSilo, embedded: silo.Clustering.Equals("localhost", StringComparison.OrdinalIgnoreCase));
         builder.Services.Configure<DashboardOptions>(builder.Configuration.GetSection(DashboardOptions.Section));
+        builder.Services.AddHostedService<NodeMetrics>();
         if (isSilo)
         {
             builder.Services.AddHostedService<ScanMetrics>();

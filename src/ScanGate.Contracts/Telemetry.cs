@@ -24,7 +24,8 @@ public static class ScanGateTelemetry
         public const string RunDuration = "scangate.run.duration";
         public const string ContainerOperationDuration = "scangate.container.operation.duration";
         public const string FindingsStored = "scangate.findings.stored";
-        public const string SseSubscribers = "scangate.sse.subscribers";
+        public const string EventWatchers = "scangate.event.watchers";
+        public const string EventFeeds = "scangate.event.feeds";
         public const string AuthFailures = "scangate.auth.failures";
         public const string RateLimitRefusals = "scangate.ratelimit.refusals";
         public const string CallbackDeliveries = "scangate.callback.deliveries";
@@ -42,8 +43,6 @@ public static class ScanGateTelemetry
     }
 
     // Instruments recorded from more than one project live here; the rest are created where they are recorded.
-    public static readonly UpDownCounter<long> SseSubscribers =
-        Meter.CreateUpDownCounter<long>(Metrics.SseSubscribers, description: "Server-Sent Events connections following a scan on this node");
     public static readonly Counter<long> AuthFailures =
         Meter.CreateCounter<long>(Metrics.AuthFailures, description: "Requests refused a 401 for a missing, malformed, unknown, expired or revoked API key");
     public static readonly Counter<long> RateLimitRefusals =

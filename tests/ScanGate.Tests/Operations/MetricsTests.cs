@@ -67,7 +67,7 @@ public sealed class MetricsScenario : IAsyncLifetime
             await using var messages = SseReader.ReadAsync(stream).GetAsyncEnumerator();
             Assert.True(await messages.MoveNextAsync());
             Assert.Equal("snapshot", messages.Current.Event);
-            WhileRunning = await ScrapeUntilAsync(s => s.Sum("scangate_sse_subscribers") == 1
+            WhileRunning = await ScrapeUntilAsync(s => s.Sum("scangate_event_watchers") == 1
                 && s.Sum("scangate_scans", ("org", Tenant.OrgId), ("status", "running")) == 1);
             using var cancel = await developer.PostAsync($"/api/v1/scans/{held}/cancel", null);
             Assert.True(cancel.IsSuccessStatusCode, await cancel.Content.ReadAsStringAsync());
@@ -87,7 +87,7 @@ public sealed class MetricsScenario : IAsyncLifetime
         for (var i = 0; i < 4; i++)
             if ((await limited.GetAsync("/api/v1/scans")).StatusCode == HttpStatusCode.TooManyRequests) RateLimited++;
 
-        AtEnd = await ScrapeUntilAsync(s => s.Sum("scangate_sse_subscribers") == 0
+        AtEnd = await ScrapeUntilAsync(s => s.Sum("scangate_event_watchers") == 0
             && s.Sum("scangate_run_duration_seconds_count", ("scanner", "nmap")) == 2
             && s.Sum("scangate_scans", ("org", Tenant.OrgId)) is null or 0
             && s.Sum("scangate_container_operation_duration_seconds_count", ("operation", "remove")) == 2
@@ -146,11 +146,12 @@ public sealed class MetricsTests(MetricsScenario scenario) : IClassFixture<Metri
     }
 
     [Fact]
-    public void Running_scans_per_organisation_and_sse_subscribers_are_gauges_that_go_back_down()
+    public void Running_scans_per_organisation_and_live_watchers_are_gauges_that_go_back_down()
     {
         Assert.Equal(1, scenario.WhileRunning.Sum("scangate_scans", ("org", scenario.Tenant.OrgId), ("status", "running")));
-        Assert.Equal(1, scenario.WhileRunning.Sum("scangate_sse_subscribers"));
-        Assert.Equal(0, End.Sum("scangate_sse_subscribers"));
+        Assert.Equal(1, scenario.WhileRunning.Sum("scangate_event_watchers"));
+        Assert.Equal(1, scenario.WhileRunning.Sum("scangate_event_feeds"));
+        Assert.Equal(0, End.Sum("scangate_event_watchers"));
         Assert.True(End.Sum("scangate_scans", ("org", scenario.Tenant.OrgId)) is null or 0);
     }
 
