@@ -8,6 +8,7 @@ using ScanGate.Runtime;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
 using ScanGate.Storage;
+using ScanGate.WebConsole;
 
 namespace ScanGate.Silo;
 
@@ -40,7 +41,12 @@ public static class ScanGateHost
 
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Named after this host, not the process's entry assembly (a test runner hosting it), so that the console's
+        // static assets are found by the host's manifests.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(ScanGateHost).Assembly.GetName().Name });
+        // From a build output (dotnet run) the console's and MudBlazor's files are found through the static web assets
+        // manifest whatever the environment; a published host has them in wwwroot, and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
@@ -55,6 +61,7 @@ public static class ScanGateHost
             });
             builder.Services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
             builder.Services.AddScanGateApi(builder.Configuration);
+            builder.Services.AddScanGateConsole(builder.Configuration);
             return builder;
         }
         builder.UseOrleans(silo =>
@@ -71,6 +78,7 @@ public static class ScanGateHost
             silo.AddScanGateSilo(builder.Configuration);
         });
         builder.Services.AddScanGateApi(builder.Configuration);
+        builder.Services.AddScanGateConsole(builder.Configuration);
         return builder;
     }
 
@@ -142,6 +150,8 @@ public static class ScanGateHost
         var app = builder.Build();
         app.UseScanGateApi();
         app.MapScanGateApi();
+        // The web console at /, on every node that serves the API.
+        app.MapScanGateConsole();
         return app;
     }
 }

@@ -41,6 +41,7 @@ public static class ApiSetup
         services.AddHttpContextAccessor();
         services.TryAddSingleton<ScanGate.Contracts.Clock>();
         services.AddSingleton<AuthCache>();
+        services.AddSingleton<KeyCheck>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();

@@ -23,7 +23,7 @@ public static partial class ScanEndpoints
 
     public static RouteGroupBuilder MapScanEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/scan-types", async (ScanCatalog catalog, IGrainFactory grains) => TypedResults.Ok(ScanTypes(catalog, await AvailabilityAsync(grains))))
+        api.MapGet("/scan-types", async (ScanCatalog catalog, IGrainFactory grains) => TypedResults.Ok(await ScanTypesAsync(catalog, grains)))
             .RequireScope(Scopes.ScansRead).WithTags("scans");
         api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger).WithTags("scans");
         api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead).WithTags("scans");
@@ -36,6 +36,10 @@ public static partial class ScanEndpoints
         api.MapPost("/scans/{id}/{command:regex(^(pause|resume|stop|cancel)$)}", RunCommand).RequireScope(Scopes.ScansManage).WithTags("scans");
         return api;
     }
+
+    /// <summary>The scan-type catalogue with each scanner's availability, as GET /scan-types answers it.</summary>
+    public static async Task<IReadOnlyList<ScanTypeView>> ScanTypesAsync(ScanCatalog catalog, IGrainFactory grains) =>
+        ScanTypes(catalog, await AvailabilityAsync(grains));
 
     private static IReadOnlyList<ScanTypeView> ScanTypes(ScanCatalog catalog, IReadOnlyDictionary<string, bool>? available) => catalog.ScanTypes
         .OrderBy(t => t.Name, StringComparer.Ordinal)
@@ -76,10 +80,15 @@ public static partial class ScanEndpoints
 
     /// <summary>Starts a validated scan for the caller, in its project (made from the target when the request names
     /// none), and audits it: the one way every API surface starts a scan. NotFound means the named project does not exist.</summary>
-    public static async Task<(CommandResult Result, string ProjectKey)> StartAsync(HttpContext http, IGrainFactory grains, ScanRequest request, bool failOnGiven)
+    public static Task<(CommandResult Result, string ProjectKey)> StartAsync(HttpContext http, IGrainFactory grains, ScanRequest request, bool failOnGiven) =>
+        StartAsync(grains, (ScanCatalog)http.RequestServices.GetService(typeof(ScanCatalog))!, http.Caller(), http.Connection.RemoteIpAddress?.ToString(),
+            request, failOnGiven);
+
+    /// <summary>As above, for a caller that is not an HTTP request of the API (the console's session).</summary>
+    public static async Task<(CommandResult Result, string ProjectKey)> StartAsync(IGrainFactory grains, ScanCatalog catalog, Caller caller, string? clientIp,
+        ScanRequest request, bool failOnGiven)
     {
-        var caller = http.Caller();
-        var targetKind = ((ScanCatalog)http.RequestServices.GetService(typeof(ScanCatalog))!).FindType(request.ScanType)?.TargetKind;
+        var targetKind = catalog.FindType(request.ScanType)?.TargetKind;
         var projectKey = request.ProjectKey ?? ProjectKeys.FromTarget(targetKind, request.Target);
         var project = grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(caller.OrgId, projectKey));
         if (request.ProjectKey is null)
@@ -92,7 +101,7 @@ public static partial class ScanEndpoints
         if (result.Error == CommandError.NotFound)
             return (CommandResult.Fail(CommandError.NotFound, $"no project '{projectKey}' in this organisation; create it first or leave project out to have one made from the target"), projectKey);
         if (result.Ok)
-            await http.AuditAsync(grains, "scan.triggered", result.Snapshot!.Id, new Dictionary<string, string>
+            await Tenancy.AuditAsync(grains, caller, clientIp, "scan.triggered", result.Snapshot!.Id, new Dictionary<string, string>
             {
                 ["scan_type"] = request.ScanType, ["target"] = request.Target, ["project"] = projectKey,
             });

@@ -27,10 +27,13 @@ public static class Tenancy
     public static string? OrgScope(this Caller caller) => caller.PlatformAdmin ? null : caller.OrgId;
 
     public static Task AuditAsync(this HttpContext http, IGrainFactory grains, string action, string? target,
-        IReadOnlyDictionary<string, string>? details = null, string? orgId = null)
-    {
-        var caller = http.Caller();
-        return grains.GetGrain<IAuditLogGrain>(0).Append(new AuditEntry
+        IReadOnlyDictionary<string, string>? details = null, string? orgId = null) =>
+        AuditAsync(grains, http.Caller(), http.Connection.RemoteIpAddress?.ToString(), action, target, details, orgId);
+
+    /// <summary>Records what <paramref name="caller"/> did, from wherever they did it (the API or the console).</summary>
+    public static Task AuditAsync(IGrainFactory grains, Caller caller, string? clientIp, string action, string? target,
+        IReadOnlyDictionary<string, string>? details = null, string? orgId = null) =>
+        grains.GetGrain<IAuditLogGrain>(0).Append(new AuditEntry
         {
             Id = "aud_" + SortableId.New(),
             OrgId = orgId ?? caller.OrgId,
@@ -38,9 +41,8 @@ public static class Tenancy
             Action = action,
             Actor = caller.MemberId,
             KeyId = caller.KeyId,
-            ClientIp = http.Connection.RemoteIpAddress?.ToString(),
+            ClientIp = clientIp,
             Target = target,
             Details = details ?? new Dictionary<string, string>(),
         });
-    }
 }
