@@ -19,7 +19,7 @@ public static partial class AuthThroughput
     public static async Task RunAsync(int seconds)
     {
         var port = FreePort();
-        var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+        var adminKey = ScanGate.Application.ApiKeys.NewKey();
         var builder = ScanGateHost.CreateBuilder([
             "--urls", $"http://127.0.0.1:{port}",
             "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),

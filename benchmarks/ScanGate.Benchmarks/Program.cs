@@ -41,7 +41,7 @@ var runs = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 25;
 const int warmup = 3;
 
 var port = FreePort();
-var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+var adminKey = ScanGate.Application.ApiKeys.NewKey();
 var host = ScanGateHost.CreateBuilder([
     "--urls", $"http://127.0.0.1:{port}",
     "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),

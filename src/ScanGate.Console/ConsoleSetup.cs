@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using ScanGate.Api.Auth;
+using ScanGate.Application;
+using ScanGate.Contracts;
 using ScanGate.WebConsole.Auth;
 using ScanGate.WebConsole.Components;
 using ScanGate.WebConsole.Data;
@@ -32,7 +34,6 @@ public static class ConsoleSetup
         services.AddMudServices();
         services.AddCascadingAuthenticationState();
         services.AddSingleton<ConsoleSessions>();
-        services.AddSingleton<ScanWatchers>();
         services.AddScoped<ConsoleData>();
         services.AddAntiforgery(o =>
         {
@@ -102,13 +103,14 @@ public static class ConsoleSetup
         return TypedResults.Redirect("/signin?signedout=1");
     }
 
-    private static async Task<IResult> DownloadArtifactAsync(string id, string type, string? name, HttpContext http, ConsoleSessions sessions, IGrainFactory grains)
+    private static async Task<IResult> DownloadArtifactAsync(string id, string type, string? name, HttpContext http, ConsoleSessions sessions, ArtifactQueries artifacts)
     {
         if (await sessions.ResolveAsync(http.User.FindFirst(ConsoleSessions.SessionClaim)?.Value) is not { } caller) return TypedResults.Unauthorized();
-        if (!caller.Can(ScanGate.Contracts.Scopes.FindingsRead))
+        if (!caller.Can(Scopes.FindingsRead))
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "this session's key may not read findings and artifacts");
-        ApiKeyAuthenticationHandler.ActAs(http, caller);
-        return await ScanGate.Api.ArtifactEndpoints.DownloadArtifact(id, type, name, http, grains);
+        if (StatusWords.ParseWord<ArtifactType>(type) is not { } artifactType) return TypedResults.NotFound();
+        var opened = await artifacts.OpenAsync(caller, id, artifactType, name, http.RequestAborted);
+        return opened.Ok ? ScanGate.Api.ArtifactEndpoints.Stream(http, opened.Value!) : ScanGate.Api.Problems.From(opened.Error!);
     }
 
     private static ProblemHttpResult AntiforgeryRefused() => TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",

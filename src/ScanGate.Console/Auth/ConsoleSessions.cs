@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScanGate.Api.Auth;
+using ScanGate.Application;
 using ScanGate.Contracts;
 
 namespace ScanGate.WebConsole.Auth;

@@ -1,10 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScanGate.Api;
+using ScanGate.Application;
+using ScanGate.Application.Live;
 using ScanGate.Contracts;
-using ScanGate.Scanners.Catalog;
 using ScanGate.WebConsole.Auth;
 
 namespace ScanGate.WebConsole.Data;
@@ -19,17 +22,17 @@ public sealed record NewScanForm(string ScanType, string Target, string? Profile
 public sealed record ActionResult(bool Ok, string? Message = null, string? Field = null, ScanSnapshot? Snapshot = null)
 {
     public static ActionResult Done(ScanSnapshot? s = null) => new(true, Snapshot: s);
-    public static ActionResult Refused(string message, string? field = null) => new(false, message, field);
+    public static ActionResult Refused(AppError error) => new(false, error.Detail, error.Field);
 }
 
 /// <summary>
-/// The console's one way to grains and stores, per circuit. Every call first resolves the session's caller again
-/// (its key may have been revoked since the page opened), and applies that caller's organisation and scopes exactly
-/// as the REST API does.
+/// The console's one way to ScanGate, per circuit: the application layer's services, called as the session's caller.
+/// Every call first resolves that caller again (its key may have been revoked since the page opened) and checks the
+/// scope the matching REST endpoint requires, so the console can do exactly what the session's key can.
 /// </summary>
 public sealed class ConsoleData(
-    IGrainFactory grains, ConsoleSessions sessions, AuthenticationStateProvider authentication, ScanCatalog catalog,
-    ScanWatchers watchers, TargetPolicy targets, IOptions<ApiOptions> apiOptions)
+    ConsoleSessions sessions, AuthenticationStateProvider authentication, ScanQueries scans, ScanCommands commands,
+    ArtifactQueries artifacts, FindingService findings, ScanEventHub hub, IOptions<ApiOptions> apiOptions, ILogger<ConsoleData> logger)
 {
     public async Task<Caller> CallerAsync()
     {
@@ -42,121 +45,129 @@ public sealed class ConsoleData(
 
     public async Task<Page<ScanSummary>> ListScansAsync(string? project, ScanStatus? status, string? scanType, string? branch, string? cursor, int limit = 25)
     {
-        var caller = await RequireAsync(Scopes.ScansRead);
-        if (cursor is { Length: > 200 }) cursor = null;
-        try
+        var actor = await ActorAsync(Scopes.ScansRead);
+        var page = await scans.ListAsync(actor, new ScanListQuery
         {
-            return await grains.GetGrain<IScanDirectoryGrain>(0).List(new ScanListQuery
-            {
-                OrgId = caller.OrgScope(), ProjectKey = Blank(project), Status = status, ScanType = Blank(scanType), Branch = Blank(branch),
-                Cursor = cursor, Limit = limit,
-            });
-        }
-        catch (ArgumentException ex) when (ex.ParamName == "cursor")
-        {
-            return new Page<ScanSummary>([], null);
-        }
+            ProjectKey = Blank(project), Status = status, ScanType = Blank(scanType), Branch = Blank(branch), Cursor = Blank(cursor), Limit = limit,
+        });
+        // A cursor this console did not issue (edited by hand) shows the first page rather than an error.
+        return page.Ok ? page.Value! : cursor is null ? new Page<ScanSummary>([], null) : await ListScansAsync(project, status, scanType, branch, null, limit);
     }
 
     /// <summary>The scan, when it exists and the caller's organisation owns it; null otherwise (the same for both).</summary>
-    public async Task<ScanSnapshot?> ScanAsync(string id)
-    {
-        var caller = await RequireAsync(Scopes.ScansRead);
-        if (!Tenancy.IsScanId(id)) return null;
-        var scan = await grains.GetGrain<IScanGrain>(id).Get();
-        return scan is not null && caller.SeesOrg(scan.Request.OrgId) ? scan : null;
-    }
+    public async Task<ScanSnapshot?> ScanAsync(string id) => await scans.GetFreshAsync((await ActorAsync(Scopes.ScansRead)).Caller, id);
 
     /// <summary>The last log lines the scan still holds in memory (the full log is an artifact).</summary>
     public async Task<IReadOnlyList<string>> RecentLogAsync(string id, int lines)
     {
         if (await ScanAsync(id) is null) return [];
-        var events = await grains.GetGrain<IScanGrain>(id).EventsSince(0);
-        return events.Where(e => e.Type == ScanEvent.LogType && e.Lines is not null).SelectMany(e => e.Lines!.Select(l => Prefix(e.Scanner, l)))
-            .TakeLast(lines).ToList();
+        return (await scans.EventsSinceAsync(id, 0)).Where(e => e.Type == ScanEvent.LogType && e.Lines is not null)
+            .SelectMany(e => e.Lines!.Select(l => Prefix(e.Scanner, l))).TakeLast(lines).ToList();
     }
 
     public static string Prefix(string? scanner, string line) => scanner is null ? line : $"[{scanner}] {line}";
 
     public async Task<IReadOnlyList<ScanTypeView>> ScanTypesAsync()
     {
-        await RequireAsync(Scopes.ScansRead);
-        return await ScanEndpoints.ScanTypesAsync(catalog, grains);
+        await ActorAsync(Scopes.ScansRead);
+        return ScanEndpoints.ScanTypes(await scans.ScanTypesAsync());
     }
 
-    /// <summary>Validates the form exactly as POST /api/v1/scans validates its body, then starts the scan.</summary>
+    /// <summary>Validates the form as POST /api/v1/scans validates its body (the same parser), then starts the scan.</summary>
     public async Task<ActionResult> StartScanAsync(NewScanForm form, CancellationToken cancellationToken)
     {
-        var caller = await RequireAsync(Scopes.ScansTrigger);
+        var actor = await ActorAsync(Scopes.ScansTrigger);
         var body = new JsonObject { ["scan_type"] = form.ScanType, ["target"] = form.Target };
         if (Blank(form.Profile) is { } profile) body["scan_profile"] = profile;
         if (form.Scanners is { Count: > 0 } chosen) body["scanners"] = new JsonArray(chosen.Select(s => (JsonNode)s!).ToArray());
         if (Blank(form.Project) is { } project) body["project"] = project;
         if (Blank(form.Branch) is { } branch) body["branch"] = branch;
         if (Blank(form.FailOnSeverity) is { } failOn) body["fail_on_severity"] = failOn;
-        ScanRequest request;
-        bool failOnGiven;
-        try
-        {
-            (request, failOnGiven) = await ScanRequestParser.ParseAllowedAsync(JsonSerializer.SerializeToElement(body), catalog, caller.OrgId,
-                apiOptions.Value.AllowPrivateCallbacks, targets, cancellationToken);
-        }
-        catch (RequestValidationException ex) { return ActionResult.Refused(ex.Message, ex.Field); }
-        var (result, _) = await ScanEndpoints.StartAsync(grains, catalog, caller, clientIp: null, request, failOnGiven);
-        if (result.Ok) return ActionResult.Done(result.Snapshot);
-        return ActionResult.Refused(result.Message ?? "the scan was refused", result.Error == CommandError.NotFound ? "project" : null);
+        var started = await commands.SubmitAsync(actor, JsonSerializer.SerializeToElement(body), apiOptions.Value.AllowPrivateCallbacks, cancellationToken);
+        return started.Ok ? ActionResult.Done(started.Value!.Scan) : ActionResult.Refused(started.Error!);
     }
 
-    /// <summary>pause, resume, stop, cancel or rescan; refused as the API refuses it.</summary>
-    public async Task<ActionResult> CommandAsync(string id, string command)
+    /// <summary>Pause, resume, stop, cancel or rescan; refused as the API refuses it.</summary>
+    public async Task<ActionResult> CommandAsync(string id, ScanCommand command)
     {
-        var caller = await RequireAsync(command == "rescan" ? Scopes.ScansTrigger : Scopes.ScansManage);
-        if (await ScanAsync(id) is null) return ActionResult.Refused($"no scan with id '{id}'");
-        var scan = grains.GetGrain<IScanGrain>(id);
-        var result = command switch
-        {
-            "pause" => await scan.Pause(),
-            "resume" => await scan.Resume(),
-            "stop" => await scan.Stop(),
-            "cancel" => await scan.Cancel(),
-            "rescan" => await scan.Rescan(),
-            _ => CommandResult.Fail(CommandError.Invalid, $"unknown command '{command}'"),
-        };
-        if (!result.Ok) return ActionResult.Refused(result.Message ?? "refused");
-        var past = command switch { "pause" => "paused", "resume" => "resumed", "stop" => "stopped", "cancel" => "cancelled", _ => "rescanned" };
-        await Tenancy.AuditAsync(grains, caller, null, "scan." + past, id,
-            command == "rescan" ? new Dictionary<string, string> { ["new_scan"] = result.Snapshot!.Id } : null);
-        return ActionResult.Done(result.Snapshot);
+        var actor = await ActorAsync(command == ScanCommand.Rescan ? Scopes.ScansTrigger : Scopes.ScansManage);
+        var done = await commands.RunAsync(actor, id, command);
+        return done.Ok ? ActionResult.Done(done.Value!.Scan) : ActionResult.Refused(done.Error!);
     }
 
-    /// <summary>Live events of a scan the caller may see; dispose to stop. Null when the scan is not visible.</summary>
+    /// <summary>Live events of a scan the caller may see, handed to <paramref name="onEvent"/> one at a time, through this
+    /// node's one subscription per scan; dispose to stop. Null when the scan is not visible.</summary>
     public async Task<IAsyncDisposable?> WatchScanAsync(string id, Func<ScanEvent, Task> onEvent)
     {
         if (await ScanAsync(id) is null) return null;
-        return await watchers.WatchAsync(id, onEvent);
+        var watch = await hub.WatchAsync(id);
+        return new Watching(watch, PumpAsync(watch, onEvent));
+    }
+
+    private async Task PumpAsync(ScanWatch watch, Func<ScanEvent, Task> onEvent)
+    {
+        try
+        {
+            await foreach (var e in watch.Events.ReadAllAsync()) await onEvent(e);
+        }
+        catch (WatcherFellBehindException ex)
+        {
+            // Far behind (a stalled page): it has the scan's state from its last read; the next event it sees re-reads it.
+            logger.LogDebug(ex, "a console page stopped watching scan {ScanId}", watch.ScanId);
+        }
+        catch (ChannelClosedException) { }
+    }
+
+    private sealed class Watching(ScanWatch watch, Task pump) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await watch.DisposeAsync();
+            await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    // ---- findings ----
+
+    /// <summary>Findings across the caller's organisation, with the filters of GET /api/v1/findings.</summary>
+    public async Task<FindingPage> FindingsAsync(FindingQuery query)
+    {
+        var actor = await ActorAsync(Scopes.FindingsRead);
+        var page = await findings.ListAsync(actor, query);
+        return page.Ok ? page.Value! : query.Cursor is null ? new FindingPage([], null, 0) : await FindingsAsync(query with { Cursor = null });
+    }
+
+    /// <summary>Sets the status (and note) of one finding or a selection, as POST /api/v1/findings/triage does.</summary>
+    public async Task<ActionResult> TriageAsync(IReadOnlyList<string> ids, FindingStatus status, string? note)
+    {
+        var actor = await ActorAsync(Scopes.FindingsWrite);
+        var done = await findings.SetStatusAsync(actor, ids, status, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), bulk: ids.Count > 1);
+        if (!done.Ok) return ActionResult.Refused(done.Error!);
+        return done.Value!.NotFound.Count == 0 ? ActionResult.Done() : new ActionResult(false, $"{done.Value.NotFound.Count} finding(s) no longer exist");
     }
 
     // ---- findings and artifacts of a scan ----
 
     public async Task<FindingPage> ScanFindingsAsync(string id, int limit)
     {
-        await RequireAsync(Scopes.FindingsRead);
-        if (await ScanAsync(id) is null) return new FindingPage([], null, 0);
-        return await grains.GetGrain<IScanGrain>(id).Findings(new FindingQuery { Limit = limit });
+        var actor = await ActorAsync(Scopes.FindingsRead);
+        var page = await scans.FindingsAsync(actor.Caller, id, new FindingQuery { Limit = limit });
+        return page.Ok ? page.Value! : new FindingPage([], null, 0);
     }
 
     public async Task<IReadOnlyList<ArtifactInfo>> ArtifactsAsync(string id)
     {
         var caller = await CallerAsync();
-        if (!caller.Can(Scopes.FindingsRead) || await ScanAsync(id) is null) return [];
-        return (await grains.GetGrain<IScanArtifactsGrain>(id).List()).OrderBy(a => a.Type).ThenBy(a => a.Name, StringComparer.Ordinal).ToList();
+        if (!caller.Can(Scopes.FindingsRead)) return [];
+        var list = await artifacts.ListAsync(caller, id);
+        return list.Ok ? list.Value!.OrderBy(a => a.Type).ThenBy(a => a.Name, StringComparer.Ordinal).ToList() : [];
     }
 
-    private async Task<Caller> RequireAsync(string scope)
+    private async Task<Actor> ActorAsync(string scope)
     {
         var caller = await CallerAsync();
         if (!caller.Can(scope)) throw new UnauthorizedAccessException($"this session's key may not use {scope}");
-        return caller;
+        return new Actor(caller);
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();

@@ -53,6 +53,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public static Task WaitInteractiveAsync(IPage page) =>
         page.WaitForFunctionAsync("() => document.documentElement.dataset.sgInteractive === 'true'");
 
+    /// <summary>Saves what the page shows into docs/ (docs/console.md shows these), as a person would see it.</summary>
+    public static async Task ScreenshotAsync(IPage page, string fileName)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ScanGate.sln"))) dir = dir.Parent;
+        if (dir is null) return; // run outside the source tree: nothing to document
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir.FullName, "docs", fileName), FullPage = true });
+    }
+
     public async Task DisposeAsync()
     {
         await Browser.DisposeAsync();

@@ -63,6 +63,7 @@ public sealed class ConsoleLiveScanTests(ConsoleFixture console)
         var testssl = page.Locator("[data-testid=scanner-progress][data-scanner=testssl]");
         await Expect(testssl).ToHaveAttributeAsync("data-phase", "running", new() { Timeout = 120_000 });
         await Expect(page.GetByTestId("resume")).ToBeDisabledAsync();
+        await ConsoleFixture.ScreenshotAsync(page, "console-running-scan.png");
         await page.GetByTestId("pause").ClickAsync();
         await Expect(page.Locator("[data-testid=status]").First).ToHaveAttributeAsync("data-status", "paused");
         await Expect(page.GetByTestId("pause")).ToBeDisabledAsync();
