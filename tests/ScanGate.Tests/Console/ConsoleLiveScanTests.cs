@@ -64,9 +64,18 @@ public sealed class ConsoleLiveScanTests(ConsoleFixture console)
         await Expect(testssl).ToHaveAttributeAsync("data-phase", "running", new() { Timeout = 120_000 });
         await Expect(page.GetByTestId("resume")).ToBeDisabledAsync();
         await ConsoleFixture.ScreenshotAsync(page, "console-running-scan.png");
+        // The dashboard of the same browser lists it among the running scans, and follows it live.
+        var dashboard = await page.Context.NewPageAsync();
+        await dashboard.GotoAsync("/");
+        await ConsoleFixture.WaitInteractiveAsync(dashboard);
+        var row = dashboard.Locator($"[data-testid=scan-row][data-scan-id={id}]");
+        await Expect(row).ToHaveAttributeAsync("data-status", "running");
+        await ConsoleFixture.ScreenshotAsync(dashboard, "console-dashboard.png");
+
         await page.GetByTestId("pause").ClickAsync();
         await Expect(page.Locator("[data-testid=status]").First).ToHaveAttributeAsync("data-status", "paused");
         await Expect(page.GetByTestId("pause")).ToBeDisabledAsync();
+        await Expect(row).ToHaveAttributeAsync("data-status", "paused");
 
         var container = (await DockerCli.ContainersWithLabelAsync("scangate.scan", id)).Single();
         await WaitForAsync(async () => await DockerCli.InspectAsync(container, "{{.State.Paused}}") == "true", TimeSpan.FromSeconds(30), "the container was never paused");
