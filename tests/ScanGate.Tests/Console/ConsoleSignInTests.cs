@@ -123,6 +123,30 @@ public sealed class ConsoleSignInTests(ConsoleFixture console)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_session_stops_working_once_its_key_is_revoked_even_with_the_page_open()
+    {
+        var tenant = await console.Host.CreateTenantAsync("Revoke" + Guid.NewGuid().ToString("N")[..6]);
+        using var admin = console.Host.ClientFor(tenant.Keys["admin"]);
+        var created = await ApiHost.PostJsonAsync(admin, "/api/v1/apikeys",
+            new { name = "short-lived", scopes = new[] { "scans:read", "findings:read" }, member_id = tenant.Members["developer"] });
+        var page = await console.NewPageAsync();
+        await ConsoleFixture.SignInAsync(page, created.GetProperty("key").GetString()!, "/scans");
+
+        using var revoked = await admin.DeleteAsync($"/api/v1/apikeys/{created.GetProperty("id").GetString()}");
+        Assert.True(revoked.IsSuccessStatusCode, $"revoke answered {(int)revoked.StatusCode}");
+        // Within ScanGate:Auth:CacheSeconds (1 s here) the session is refused: a page load goes to the sign-in form...
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            await page.GotoAsync("/scans");
+            if (page.Url.Contains("/signin")) break;
+            Assert.True(DateTime.UtcNow < deadline, "the session of a revoked key still opened pages");
+            await page.WaitForTimeoutAsync(250);
+        }
+        await page.Context.CloseAsync();
+    }
+
     private async Task<HttpStatusCode> StatusWithCookieAsync(string session, string path)
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = console.Host.BaseAddress };
