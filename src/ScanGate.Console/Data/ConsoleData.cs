@@ -32,7 +32,7 @@ public sealed record ActionResult(bool Ok, string? Message = null, string? Field
 /// </summary>
 public sealed class ConsoleData(
     ConsoleSessions sessions, AuthenticationStateProvider authentication, ScanQueries scans, ScanCommands commands,
-    ArtifactQueries artifacts, FindingService findings, ScanEventHub hub, IOptions<ApiOptions> apiOptions, ILogger<ConsoleData> logger)
+    ArtifactQueries artifacts, FindingService findings, KeyService keys, ScanEventHub hub, IOptions<ApiOptions> apiOptions, ILogger<ConsoleData> logger)
 {
     public async Task<Caller> CallerAsync()
     {
@@ -144,6 +144,31 @@ public sealed class ConsoleData(
         var done = await findings.SetStatusAsync(actor, ids, status, string.IsNullOrWhiteSpace(note) ? null : note.Trim(), bulk: ids.Count > 1);
         if (!done.Ok) return ActionResult.Refused(done.Error!);
         return done.Value!.NotFound.Count == 0 ? ActionResult.Done() : new ActionResult(false, $"{done.Value.NotFound.Count} finding(s) no longer exist");
+    }
+
+    // ---- API keys ----
+
+    public async Task<IReadOnlyList<ApiKeyRecord>> KeysAsync()
+    {
+        var listed = await keys.ListAsync(await ActorAsync(Scopes.KeysManage));
+        return listed.Ok ? listed.Value! : [];
+    }
+
+    /// <summary>Creates a key as POST /api/v1/apikeys does; its secret is in the answer, this once.</summary>
+    public async Task<(ActionResult Result, string? Secret)> CreateKeyAsync(NewKey request)
+    {
+        var actor = await ActorAsync(Scopes.KeysManage);
+        // The same rule as the API's body parser for the name; the service checks the rest.
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+            return (ActionResult.Refused(AppError.Invalid("name", "name is required, at most 200 characters")), null);
+        var created = await keys.CreateAsync(actor, request);
+        return created.Ok ? (ActionResult.Done(), created.Value!.Plaintext) : (ActionResult.Refused(created.Error!), null);
+    }
+
+    public async Task<ActionResult> RevokeKeyAsync(string keyId)
+    {
+        var revoked = await keys.RevokeAsync(await ActorAsync(Scopes.KeysManage), keyId);
+        return revoked.Ok ? ActionResult.Done() : ActionResult.Refused(revoked.Error!);
     }
 
     // ---- findings and artifacts of a scan ----

@@ -18,6 +18,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Host = await ApiHost.StartAsync("--ScanGate:Auth:CacheSeconds", "1");
+        // Pages follow real scans and a shared, busy machine: wait for what they show longer than Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -52,6 +54,19 @@ public sealed class ConsoleFixture : IAsyncLifetime
     /// <summary>Waits until the Blazor circuit is up, so clicks reach the server rather than the prerendered page.</summary>
     public static Task WaitInteractiveAsync(IPage page) =>
         page.WaitForFunctionAsync("() => document.documentElement.dataset.sgInteractive === 'true'");
+
+    /// <summary>Waits until a page load of <paramref name="path"/> is sent to the sign-in form: the session has ended.</summary>
+    public static async Task ExpectSessionEndedAsync(IPage page, string path, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            await page.GotoAsync(path);
+            if (page.Url.Contains("/signin")) return;
+            Assert.True(DateTime.UtcNow < deadline, "the session of a revoked key still opened pages");
+            await page.WaitForTimeoutAsync(250); // the next look, not a wait for the condition
+        }
+    }
 
     /// <summary>Saves what the page shows into docs/ (docs/console.md shows these), as a person would see it.</summary>
     public static async Task ScreenshotAsync(IPage page, string fileName)

@@ -136,14 +136,7 @@ public sealed class ConsoleSignInTests(ConsoleFixture console)
         using var revoked = await admin.DeleteAsync($"/api/v1/apikeys/{created.GetProperty("id").GetString()}");
         Assert.True(revoked.IsSuccessStatusCode, $"revoke answered {(int)revoked.StatusCode}");
         // Within ScanGate:Auth:CacheSeconds (1 s here) the session is refused: a page load goes to the sign-in form...
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            await page.GotoAsync("/scans");
-            if (page.Url.Contains("/signin")) break;
-            Assert.True(DateTime.UtcNow < deadline, "the session of a revoked key still opened pages");
-            await page.WaitForTimeoutAsync(250);
-        }
+        await ConsoleFixture.ExpectSessionEndedAsync(page, "/scans", TimeSpan.FromSeconds(15));
         await page.Context.CloseAsync();
     }
 
