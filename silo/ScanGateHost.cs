@@ -7,6 +7,7 @@ using ScanGate.Grains.Placement;
 using ScanGate.Runtime;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
+using ScanGate.Silo.Operations;
 using ScanGate.Storage;
 using ScanGate.WebConsole;
 
@@ -28,6 +29,9 @@ public sealed class SiloOptions
     public bool ListenOnAnyAddress { get; set; }
     /// <summary>"silo" (a silo co-hosting the API: the default) or "api" (an API node that reaches the silos as an Orleans client).</summary>
     public string Role { get; set; } = "silo";
+    /// <summary>Running in a Kubernetes pod (with postgres clustering): Microsoft.Orleans.Hosting.Kubernetes takes the
+    /// silo's identity and endpoints from the pod's environment.</summary>
+    public bool Kubernetes { get; set; }
 
     public System.Net.IPAddress ResolveAdvertisedAddress() =>
         System.Net.IPAddress.TryParse(AdvertisedAddress, out var ip) ? ip
@@ -58,7 +62,9 @@ public static class ScanGateHost
                 client.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
                 client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
                 client.AddMemoryStreams(ScanStreams.Provider);
+                client.AddScanGateOperations(builder.Configuration);
             });
+            builder.AddScanGateOperations(siloOptions);
             builder.Services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
             builder.Services.AddScanGateApi(builder.Configuration);
             builder.Services.AddScanGateConsole(builder.Configuration);
@@ -68,17 +74,26 @@ public static class ScanGateHost
         {
             if (siloOptions.Clustering.Equals("postgres", StringComparison.OrdinalIgnoreCase))
             {
-                silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
-                silo.ConfigureEndpoints(siloOptions.ResolveAdvertisedAddress(), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
+                if (siloOptions.Kubernetes)
+                    // In a pod: cluster and service ids, address and ports from the pod (deploy/kubernetes/silo.yaml), and
+                    // silos whose pods are gone are declared dead at once.
+                    silo.UseKubernetesHosting();
+                else
+                {
+                    silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
+                    silo.ConfigureEndpoints(siloOptions.ResolveAdvertisedAddress(), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
+                }
                 silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
                 // How fast a dead silo is noticed (probe timeout, missed probes, votes): Orleans' defaults unless set.
                 silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
             }
             else silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
             silo.AddScanGateSilo(builder.Configuration);
+            silo.AddScanGateOperations(builder.Configuration);
         });
         builder.Services.AddScanGateApi(builder.Configuration);
         builder.Services.AddScanGateConsole(builder.Configuration);
+        builder.AddScanGateOperations(siloOptions);
         return builder;
     }
 
@@ -147,11 +162,13 @@ public static class ScanGateHost
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {
+        builder.Services.DecorateForOperations();
         var app = builder.Build();
         app.UseScanGateApi();
         app.MapScanGateApi();
         // The web console at /, on every node that serves the API.
         app.MapScanGateConsole();
+        app.MapScanGateOperations();
         return app;
     }
 }

@@ -64,12 +64,14 @@ public sealed class ApiKeyAuthenticationHandler(
         var surface = Compat.CompatSurface.Of(Context);
         if (Context.Items.TryGetValue(RetryAfterItem, out var retry) && retry is int seconds)
         {
+            ScanGateTelemetry.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("limit", "api_key"));
             Response.Headers.RetryAfter = seconds.ToString();
             var limited = $"this API key's per-minute rate limit is used up; retry after {seconds} s";
             return surface is null
                 ? Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded", limited)
                 : Compat.CompatSurface.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded", limited);
         }
+        ScanGateTelemetry.AuthFailures.Add(1, new KeyValuePair<string, object?>("reason", ReadKey(Request) is null ? "missing" : "invalid"));
         if (surface is null)
         {
             Response.Headers.WWWAuthenticate = "Bearer";
