@@ -9,6 +9,7 @@ using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
 using ScanGate.Silo.Operations;
 using ScanGate.Storage;
+using ScanGate.WebConsole;
 
 namespace ScanGate.Silo;
 
@@ -44,7 +45,12 @@ public static class ScanGateHost
 
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Named after this host, not the process's entry assembly (a test runner hosting it), so that the console's
+        // static assets are found by the host's manifests.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(ScanGateHost).Assembly.GetName().Name });
+        // From a build output (dotnet run) the console's and MudBlazor's files are found through the static web assets
+        // manifest whatever the environment; a published host has them in wwwroot, and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
@@ -61,6 +67,7 @@ public static class ScanGateHost
             builder.AddScanGateOperations(siloOptions);
             builder.Services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
             builder.Services.AddScanGateApi(builder.Configuration);
+            builder.Services.AddScanGateConsole(builder.Configuration);
             return builder;
         }
         builder.UseOrleans(silo =>
@@ -85,6 +92,7 @@ public static class ScanGateHost
             silo.AddScanGateOperations(builder.Configuration);
         });
         builder.Services.AddScanGateApi(builder.Configuration);
+        builder.Services.AddScanGateConsole(builder.Configuration);
         builder.AddScanGateOperations(siloOptions);
         return builder;
     }
@@ -158,6 +166,8 @@ public static class ScanGateHost
         var app = builder.Build();
         app.UseScanGateApi();
         app.MapScanGateApi();
+        // The web console at /, on every node that serves the API.
+        app.MapScanGateConsole();
         app.MapScanGateOperations();
         return app;
     }
