@@ -25,7 +25,9 @@ public sealed class ScanCluster : IAsyncDisposable
     private ScanCluster(InProcessTestCluster cluster) => Cluster = cluster;
 
     /// <param name="replace">Runs after ScanGate's composition, so a test can put its own runtime or storage in.</param>
-    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null, Action<IServiceCollection>? replace = null)
+    /// <param name="configureSilo">Runs after ScanGate's composition, for what a test adds to the silo (call filters, options).</param>
+    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null, Action<IServiceCollection>? replace = null,
+        Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         var configuration = new ConfigurationBuilder().Build();
@@ -34,6 +36,7 @@ public sealed class ScanCluster : IAsyncDisposable
             silo.AddScanGateSilo(configuration);
             silo.Services.PostConfigure<ScannerRunOptions>(o => configure?.Invoke(o));
             replace?.Invoke(silo.Services);
+            configureSilo?.Invoke(silo);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -48,7 +51,7 @@ public sealed class ScanCluster : IAsyncDisposable
     {
         var request = ScanRequestParser.Parse(JsonSerializer.SerializeToElement(body), Catalog, OrgId);
         var id = Ids.NewScanId();
-        var result = await Scan(id).Start(request);
+        var result = await Scan(id).Start(request, rescanOf: null);
         Assert.True(result.Ok, result.Message);
         return id;
     }
