@@ -82,3 +82,21 @@ public sealed class ScanCluster : IAsyncDisposable
         await Cluster.DisposeAsync();
     }
 }
+
+/// <summary>A <see cref="ScanCluster"/> for run tests that need no Docker and no database: its container engine is
+/// the in-memory fake and its grain storage checks ETags as a database does.</summary>
+public static class FakeEngineCluster
+{
+    public static async Task<(ScanCluster Cluster, ConflictCheckingGrainStorage Storage)> StartAsync(
+        FakeContainerRuntime engine, Action<IServiceCollection>? more = null)
+    {
+        var cluster = await ScanCluster.StartAsync(replace: services =>
+        {
+            services.AddSingleton<ScanGate.Runtime.IContainerRuntime>(engine);
+            services.AddSingleton<ConflictCheckingGrainStorage>();
+            services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("state", (sp, _) => sp.GetRequiredService<ConflictCheckingGrainStorage>());
+            more?.Invoke(services);
+        });
+        return (cluster, cluster.SiloServices.GetRequiredService<ConflictCheckingGrainStorage>());
+    }
+}
