@@ -43,7 +43,8 @@ public static partial class ScanEndpoints
             t.Profiles.Select(p => new ProfileView(p.Name, p.Description, p.Name == t.DefaultProfile)).ToList(),
             catalog.ScannersFor(t.Name).Select(s => new ScanTypeScannerView(s.Name, s.Description,
                 s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container",
-                available is null ? null : available.TryGetValue(s.Name, out var up) && up)).ToList()))
+                available is null ? null : available.TryGetValue(s.Name, out var up) && up)).ToList(),
+            available is null ? null : catalog.DefaultScannersFor(t.Name).Where(s => available.GetValueOrDefault(s.Name)).Select(s => s.Name).ToList()))
         .ToList();
 
     /// <summary>Which scanners a silo can run now, asked of a silo (this API never touches Docker itself); null when
