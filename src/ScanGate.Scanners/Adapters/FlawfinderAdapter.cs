@@ -12,4 +12,6 @@ public sealed class FlawfinderAdapter : SarifRepositoryScanner
     public override string Description => "flawfinder: risky calls in C and C++ code (buffer overflows, format strings, races).";
     public override IReadOnlyList<ScannerUse> Uses { get; } = [new("sast"), new("code_security")];
     protected override string Category => FindingCategories.Sast;
+    /// <summary>Its message names the call ("buffer/strcpy:Does not check …"); its rules' descriptions do not.</summary>
+    protected override bool TitleFromMessage => true;
 }

@@ -57,9 +57,10 @@ public sealed class WhatwebAdapter : IContainerScanner
                 if (NotTechnologies.Contains(plugin.Name)) continue;
                 var versions = plugin.Value.Strings("version");
                 var strings = plugin.Value.Strings("string");
-                if (HeaderPlugins.Contains(plugin.Name))
+                var announcedVersions = HeaderPlugins.Contains(plugin.Name) ? strings.Where(s => s.Any(char.IsDigit)).ToList() : [];
+                if (announcedVersions.Count > 0)
                 {
-                    foreach (var announced in strings.Where(s => s.Any(char.IsDigit)))
+                    foreach (var announced in announcedVersions)
                         yield return context.Create(FindingCategories.Misconfiguration, Severity.Low,
                             $"The server announces its software version: {plugin.Name} {announced}", $"version-disclosure:{plugin.Name}",
                             new FindingLocation { Url = target },
@@ -70,7 +71,9 @@ public sealed class WhatwebAdapter : IContainerScanner
                 var version = versions.FirstOrDefault();
                 var detail = strings.Concat(plugin.Value.Strings("os")).Concat(plugin.Value.Strings("module")).Distinct().ToList();
                 yield return context.Create(FindingCategories.Misconfiguration, Severity.Info,
-                    version is null ? $"Technology: {plugin.Name}" : $"Technology: {plugin.Name} {version}", $"technology:{plugin.Name}",
+                    version is not null ? $"Technology: {plugin.Name} {version}"
+                    : detail.Count > 0 ? $"Technology: {plugin.Name} ({string.Join("; ", detail)})" : $"Technology: {plugin.Name}",
+                    $"technology:{plugin.Name}",
                     new FindingLocation { Url = target, Package = plugin.Name, Version = version },
                     description: $"WhatWeb recognised {plugin.Name}{(version is null ? "" : $" version {string.Join(", ", versions)}")} on {target}"
                         + (detail.Count > 0 ? $" ({string.Join("; ", detail)})." : "."));
