@@ -1,16 +1,13 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ScanGate.Contracts;
+using ScanGate.Storage;
 using ScanGate.Tests.Infrastructure;
 
 namespace ScanGate.Tests.Engine;
 
-/// <summary>One test cluster for the web tools from Debian (starting one per test costs more than the scans).</summary>
-public sealed class WebDiscoveryCluster : IAsyncLifetime
-{
-    public ScanCluster Cluster { get; private set; } = null!;
-    public async Task InitializeAsync() => Cluster = await ScanCluster.StartAsync();
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
+/// <summary>One test cluster for the web tools from Debian.</summary>
+public sealed class WebDiscoveryCluster : ScanClusterFixture;
 
 /// <summary>sqlmap, ffuf and WhatWeb in their real containers (images from deploy/scanners, Debian trixie packages),
 /// driven by real grains, against sites this test serves on 127.0.0.1 with what they should find planted: an
@@ -21,19 +18,13 @@ public sealed class WebDiscoveryScanTests(WebDiscoveryCluster fixture) : IClassF
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
     private ScanCluster Cluster => fixture.Cluster;
 
-    private async Task<(ScanSnapshot Done, IReadOnlyList<Finding> Findings)> ScanAsync(object request)
-    {
-        var id = await Cluster.StartScanAsync(request);
-        var done = await Cluster.WaitForEndAsync(id, Long);
-        Assert.True(done.Status == ScanStatus.Completed, JsonSerializer.Serialize(done.Scanners));
-        return (done, await Cluster.AllFindingsAsync(id));
-    }
+    private Task<(ScanSnapshot Done, IReadOnlyList<Finding> Findings)> ScanAsync(object request) => Cluster.ScanToCompletionAsync(request, Long);
 
     [Fact]
     public async Task Sqlmap_finds_the_injectable_parameter_over_sqlite_and_names_parameter_technique_and_dbms()
     {
         await using var shop = await InjectableShop.StartAsync();
-        var (done, findings) = await ScanAsync(new { scan_type = "web_vulnerability", target = shop.Url("/shop/"), scanners = new[] { "sqlmap" }, fail_on_severity = "high" });
+        var (done, findings) = await ScanAsync(new { scan_type = "web_vulnerability", target = shop.Url("/"), scanners = new[] { "sqlmap" }, fail_on_severity = "high" });
 
         var sqli = Assert.Single(findings);
         Assert.Equal(shop.Url("/product"), sqli.Location.Url);
@@ -48,12 +39,19 @@ public sealed class WebDiscoveryScanTests(WebDiscoveryCluster fixture) : IClassF
     [Fact]
     public async Task Sqlmap_finds_nothing_where_the_parameter_is_bound()
     {
-        await using var shop = await InjectableShop.StartAsync();
-        var (done, findings) = await ScanAsync(new { scan_type = "web_vulnerability", target = shop.Url("/safe-shop/"), scanners = new[] { "sqlmap" }, fail_on_severity = "low" });
+        await using var shop = await InjectableShop.StartAsync(plantInjection: false);
+        var (done, findings) = await ScanAsync(new { scan_type = "web_vulnerability", target = shop.Url("/"), scanners = new[] { "sqlmap" }, fail_on_severity = "low" });
 
         Assert.Empty(findings);
         Assert.Equal(RunStatus.Completed, Assert.Single(done.Scanners).Status);
         Assert.True(done.GatePassed);
+        // Clean because it was examined: sqlmap's own report says it tested the bound parameter and found nothing.
+        var artifacts = Cluster.SiloServices.GetRequiredService<IArtifactStore>();
+        var raw = Assert.Single(await artifacts.ListAsync(done.Id), a => a.Type == ArtifactType.RawReport);
+        await using var report = await artifacts.OpenAsync(done.Id, raw.Name);
+        var text = await new StreamReader(report!.Content).ReadToEndAsync();
+        Assert.Contains($"testing URL '{shop.Url("/safe?id=2")}'", text);
+        Assert.Contains("all tested parameters do not appear to be injectable", text);
     }
 
     [Fact]
@@ -87,7 +85,7 @@ public sealed class WebDiscoveryScanTests(WebDiscoveryCluster fixture) : IClassF
     public async Task Whatweb_names_the_framework_and_version_the_site_announces()
     {
         await using var shop = await InjectableShop.StartAsync();
-        var (_, findings) = await ScanAsync(new { scan_type = "lightweight_comprehensive", target = shop.Url("/shop/"), scanners = new[] { "whatweb" } });
+        var (_, findings) = await ScanAsync(new { scan_type = "lightweight_comprehensive", target = shop.Url("/"), scanners = new[] { "whatweb" } });
 
         var wordpress = Assert.Single(findings, f => f.Location.Package == "WordPress");
         Assert.Equal(("4.7.1", Severity.Info), (wordpress.Location.Version, wordpress.Severity));
@@ -100,12 +98,14 @@ public sealed class WebDiscoveryScanTests(WebDiscoveryCluster fixture) : IClassF
     public async Task Web_vulnerability_by_default_runs_sqlmap_and_ffuf_and_shows_a_scanner_without_image_as_skipped()
     {
         await using var shop = await InjectableShop.StartAsync();
-        var (done, findings) = await ScanAsync(new { scan_type = "web_vulnerability", target = shop.Url("/shop/") });
+        var (done, findings) = await ScanAsync(new { scan_type = "web_vulnerability", target = shop.Url("/") });
 
         Assert.Equal(["ffuf", "sqlmap", "zap"], done.Scanners.Select(s => s.Name).Order());
         Assert.Equal(RunStatus.Completed, done.Scanners.Single(s => s.Name == "sqlmap").Status);
         Assert.Equal(RunStatus.Completed, done.Scanners.Single(s => s.Name == "ffuf").Status);
         Assert.Contains(findings, f => f.Scanner == "sqlmap" && f.RuleId == "sql-injection:GET:id");
+        Assert.Contains(findings, f => f.Scanner == "ffuf" && f.Location.Url == shop.Url("/.git/HEAD"));
+        Assert.Contains(findings, f => f.Scanner == "ffuf" && f.Location.Url == shop.Url("/backup.zip"));
         // ZAP's image needs the internet to build: where it is missing, ZAP is shown skipped and the verdict says so.
         var zap = done.Scanners.Single(s => s.Name == "zap");
         if (!await DockerCli.HasImageAsync("scangate/zap:latest"))

@@ -9,8 +9,10 @@ namespace ScanGate.Tests.Infrastructure;
 
 /// <summary>
 /// A small shop on 127.0.0.1 over an in-memory SQLite database, with one SQL injection planted on purpose:
-/// <c>/product?id=</c> pastes the parameter into its SQL, <c>/safe?id=</c> binds it. <c>/shop/</c> links to both;
-/// <c>/safe-shop/</c> links to the safe one only. <c>/openapi.json</c> describes both operations. Every page announces
+/// <c>/product?id=</c> pastes the parameter into its SQL, <c>/safe?id=</c> binds it, and <c>/</c> links to both
+/// (started without the injection, it has no <c>/product</c> and links to the safe one only). <c>/openapi.json</c>
+/// describes both operations. It also leaves
+/// <c>/.git/HEAD</c> and <c>/backup.zip</c> in its root, for content discovery. Every page announces
 /// WordPress 4.7.1 (a generator tag) and <c>X-Powered-By: PHP/7.4.3</c>, for fingerprinting. SQLite's length limit is
 /// set low so that sqlmap's heavy time-based payloads (a random blob of hundreds of megabytes) fail at once instead of
 /// filling this test process's memory.
@@ -24,7 +26,7 @@ public sealed class InjectableShop : IAsyncDisposable
 
     private InjectableShop(WebApplication app, SqliteConnection db, int port) { _app = app; _db = db; Port = port; }
 
-    public static async Task<InjectableShop> StartAsync()
+    public static async Task<InjectableShop> StartAsync(bool plantInjection = true)
     {
         var db = new SqliteConnection("Data Source=:memory:");
         db.Open();
@@ -46,14 +48,14 @@ public sealed class InjectableShop : IAsyncDisposable
             http.Response.Headers["X-Powered-By"] = "PHP/7.4.3";
             await next(http);
         });
-        app.MapGet("/shop/", () => Page("<a href=\"/product?id=1\">apple</a> <a href=\"/safe?id=2\">pear</a>"));
-        app.MapGet("/safe-shop/", () => Page("<a href=\"/safe?id=2\">pear</a>"));
-        app.MapGet("/product", async (HttpContext http) =>
-        {
-            using var command = db.CreateCommand();
-            command.CommandText = "select name, price from products where id = " + http.Request.Query["id"]; // the planted injection
-            return await RowsAsync(command, gate);
-        });
+        app.MapGet("/", () => Page((plantInjection ? "<a href=\"/product?id=1\">apple</a> " : "") + "<a href=\"/safe?id=2\">pear</a>"));
+        if (plantInjection)
+            app.MapGet("/product", async (HttpContext http) =>
+            {
+                using var command = db.CreateCommand();
+                command.CommandText = "select name, price from products where id = " + http.Request.Query["id"]; // the planted injection
+                return await RowsAsync(command, gate);
+            });
         app.MapGet("/safe", async (HttpContext http) =>
         {
             using var command = db.CreateCommand();
@@ -61,6 +63,8 @@ public sealed class InjectableShop : IAsyncDisposable
             command.Parameters.AddWithValue("$id", http.Request.Query["id"].ToString());
             return await RowsAsync(command, gate);
         });
+        app.MapGet("/.git/HEAD", () => "ref: refs/heads/main\n");
+        app.MapGet("/backup.zip", () => Results.Bytes([0x50, 0x4B, 0x05, 0x06, .. new byte[18]], "application/zip")); // an empty zip
         app.MapGet("/openapi.json", () => Results.Text("""
             {"openapi":"3.0.3","info":{"title":"shop","version":"1"},"paths":{
               "/product":{"get":{"parameters":[{"name":"id","in":"query","schema":{"type":"integer"}}],"responses":{"200":{"description":"a product"}}}},
