@@ -56,7 +56,8 @@ public static class WebScanWallTime
             var scan = JsonDocument.Parse(await http.GetStringAsync($"/api/v1/scans/{id}")).RootElement;
             if (scan.GetProperty("status").GetString() != "completed") throw new InvalidOperationException($"scan {id} did not complete: {scan}");
             var ran = string.Join(", ", scan.GetProperty("scanners").EnumerateArray()
-                .Select(s => $"{s.GetProperty("name").GetString()} {s.GetProperty("status").GetString()}"));
+                .Select(s => $"{s.GetProperty("name").GetString()} {s.GetProperty("status").GetString()}"
+                    + (s.GetProperty("status").GetString() == "completed" ? $" {s.GetProperty("counts").EnumerateObject().Sum(c => c.Value.GetInt32())} findings" : "")));
             return (elapsed, ran);
         }
         throw new InvalidOperationException($"scan {id}: the event stream ended without a finished event");
