@@ -20,7 +20,7 @@ public static class ClusterThroughput
     {
         await using var db = await BenchDatabase.CreateAsync();
         var dll = Path.Combine(AppContext.BaseDirectory, "scangate-silo.dll");
-        var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+        var adminKey = ScanGate.Application.ApiKeys.NewKey();
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = db.ConnectionString,

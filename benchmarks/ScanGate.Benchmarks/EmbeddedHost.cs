@@ -11,7 +11,7 @@ public static class EmbeddedHost
     public static (WebApplicationBuilder Builder, string BaseUrl, string AdminKey) Create()
     {
         var port = Net.FreePort();
-        var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+        var adminKey = ScanGate.Application.ApiKeys.NewKey();
         var builder = ScanGateHost.CreateBuilder([
             "--urls", $"http://127.0.0.1:{port}",
             "--ScanGate:Orleans:SiloPort", Net.FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", Net.FreePort().ToString(),

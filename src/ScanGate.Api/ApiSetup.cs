@@ -23,10 +23,9 @@ public static class ApiSetup
     public static IServiceCollection AddScanGateApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<ApiOptions>(configuration.GetSection(ApiOptions.Section));
-        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
-        services.Configure<TargetPolicyOptions>(configuration.GetSection(TargetPolicyOptions.Section));
+        services.AddScanGateApplication(configuration);
+        services.Configure<CompatOptions>(configuration.GetSection(CompatOptions.Section));
         services.Configure<ScanGate.Contracts.ScheduleOptions>(configuration.GetSection(ScanGate.Contracts.ScheduleOptions.Section));
-        services.AddSingleton<TargetPolicy>();
         var limits = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         // Kestrel's own limit is the larger one; each request is held to its own limit below.
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = Math.Max(limits.MaxRequestBodyBytes, limits.MaxUploadBytes));
@@ -41,6 +40,7 @@ public static class ApiSetup
         services.AddHttpContextAccessor();
         services.TryAddSingleton<ScanGate.Contracts.Clock>();
         services.AddSingleton<AuthCache>();
+        services.AddSingleton<IKeyCache>(sp => sp.GetRequiredService<AuthCache>());
         services.AddAuthentication(ApiKeyAuthenticationHandler.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
@@ -103,11 +103,13 @@ public static class ApiSetup
         api.MapUploadEndpoints();
         api.MapReportEndpoints();
         api.MapAuditEndpoints();
-        // Other platforms' CI contracts over the same core.
-        app.MapOffloadEndpoints();
-        app.MapPepperEndpoints();
-        app.MapHarborguardEndpoints();
-        app.MapAikidoEndpoints();
+        // Other platforms' CI contracts over the same core, each unless switched off.
+        var compat = app.ServiceProvider.GetRequiredService<IOptions<CompatOptions>>().Value;
+        compat.Validate();
+        if (compat.IsEnabled("offload")) app.MapOffloadEndpoints();
+        if (compat.IsEnabled("pepper")) app.MapPepperEndpoints();
+        if (compat.IsEnabled("harborguard")) app.MapHarborguardEndpoints();
+        if (compat.IsEnabled("aikido")) app.MapAikidoEndpoints();
         return app;
     }
 

@@ -15,9 +15,6 @@ namespace ScanGate.Api;
 /// </summary>
 public static class ArtifactEndpoints
 {
-    /// <summary>Chunks per grain message while downloading: 16 × 64 KiB, at most 1 MiB a message.</summary>
-    private const int ChunksPerMessage = 16;
-
     public static RouteGroupBuilder MapArtifactEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/scans/{id}/artifacts", ListArtifacts).RequireScope(Scopes.FindingsRead).WithTags("artifacts");
@@ -25,40 +22,35 @@ public static class ArtifactEndpoints
         return api;
     }
 
-    internal static async Task<IResult> ListArtifacts(string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> ListArtifacts(string id, HttpContext http, ArtifactQueries artifacts)
     {
-        if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
-        var artifacts = await grains.GetGrain<IScanArtifactsGrain>(id).List();
-        return TypedResults.Ok(new ArtifactListView(artifacts
-            .OrderBy(a => a.Type).ThenBy(a => a.Name, StringComparer.Ordinal)
-            .Select(a => ArtifactView.Of(a, artifacts)).ToList()));
+        var listed = await artifacts.ListAsync(http.Caller(), id);
+        return listed.Ok
+            ? TypedResults.Ok(new ArtifactListView(listed.Value!.Select(a => ArtifactView.Of(a, listed.Value!)).ToList()))
+            : Problems.From(listed.Error!);
     }
 
-    internal static async Task<IResult> DownloadArtifact(string id, string type, string? name, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> DownloadArtifact(string id, string type, string? name, HttpContext http, ArtifactQueries artifacts)
     {
-        if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
         if (StatusWords.ParseWord<ArtifactType>(type) is not { } artifactType)
+        {
+            if (await http.VisibleScanAsync(id) is null) return Problems.ScanNotFound(id);
             return Problems.NotFound($"there is no artifact type '{type}'; the types are {StatusWords.Words<ArtifactType>()}");
-        var artifacts = grains.GetGrain<IScanArtifactsGrain>(id);
-        var names = (await artifacts.List()).Where(a => a.Type == artifactType && (name is null || a.Name == name))
-            .Select(a => a.Name).Order(StringComparer.Ordinal).ToList();
-        if (names.Count == 0) return NoSuch(id, type, name);
-        if (names.Count > 1)
-            return Problems.BadRequest("name", $"scan '{id}' has {names.Count} {type} artifacts; choose one with ?name=: {string.Join(", ", names)}",
-                new Dictionary<string, object?> { ["names"] = names });
+        }
+        var opened = await artifacts.OpenAsync(http.Caller(), id, artifactType, name, http.RequestAborted);
+        return opened.Ok ? Stream(http, opened.Value!) : Problems.From(opened.Error!);
+    }
 
-        var chunks = artifacts.Read(names[0]).WithBatchSize(ChunksPerMessage).GetAsyncEnumerator(http.RequestAborted);
-        http.Response.RegisterForDisposeAsync(chunks); // ends the grain's read however the response ends
-        // The first chunk is the artifact as it is now: it may have been replaced or removed since the list.
-        if (!await chunks.MoveNextAsync() || chunks.Current.Info is not { } info || info.Type != artifactType) return NoSuch(id, type, name);
+    /// <summary>An opened artifact as a download (any surface): its name, type, length, date and SHA-256 entity tag.</summary>
+    internal static IResult Stream(HttpContext http, OpenArtifact artifact)
+    {
+        http.Response.RegisterForDisposeAsync(artifact); // ends the grain's read however the response ends
+        var info = artifact.Info;
         return TypedResults.Stream(async body =>
         {
             // Set here, not before: a conditional request answered 304 never gets this far, and sends no body.
             http.Response.ContentLength = info.Size;
-            while (await chunks.MoveNextAsync()) await body.WriteAsync(chunks.Current.Data, http.RequestAborted);
+            await foreach (var chunk in artifact.ContentAsync()) await body.WriteAsync(chunk, http.RequestAborted);
         }, info.MediaType, info.Name, info.CreatedAt, new EntityTagHeaderValue($"\"{info.Sha256}\""));
     }
-
-    private static IResult NoSuch(string id, string type, string? name) =>
-        Problems.NotFound(name is null ? $"scan '{id}' has no {type} artifact" : $"scan '{id}' has no {type} artifact named '{name}'");
 }

@@ -9,8 +9,6 @@ namespace ScanGate.Api;
 
 public static class FindingEndpoints
 {
-    public const int MaxBulk = 1000;
-
     public static RouteGroupBuilder MapFindingEndpoints(this RouteGroupBuilder api)
     {
         var findings = api.MapGroup("/findings").WithTags("findings");
@@ -22,9 +20,12 @@ public static class FindingEndpoints
     }
 
     /// <summary>Filters shared by the scan's and the organisation's finding lists.</summary>
-    internal static (FindingQuery? Query, IResult? Error) ReadFilters(HttpRequest request)
+    internal static (FindingQuery? Query, IResult? Error) ReadFilters(HttpRequest request) =>
+        ReadFilters(request.Query.ToDictionary(p => p.Key, p => p.Value));
+
+    /// <summary>The filters from query parameters in the native names.</summary>
+    internal static (FindingQuery? Query, IResult? Error) ReadFilters(IReadOnlyDictionary<string, Microsoft.Extensions.Primitives.StringValues> q)
     {
-        var q = request.Query;
         var query = new FindingQuery();
         if (q.TryGetValue("limit", out var limitText))
         {
@@ -33,7 +34,7 @@ public static class FindingEndpoints
         }
         if (q.TryGetValue("cursor", out var cursor))
         {
-            if (!ScanEndpoints.CursorText().IsMatch(cursor.ToString())) return (null, Problems.BadRequest("cursor", "cursor is not one this API issued"));
+            if (!Cursors.IsWellFormed(cursor.ToString())) return (null, Problems.BadRequest("cursor", "cursor is not one this API issued"));
             query = query with { Cursor = cursor.ToString() };
         }
         if (q.TryGetValue("severity", out var severities))
@@ -72,55 +73,43 @@ public static class FindingEndpoints
 
     private static FindingStatus? ParseStatus(string word) => StatusWords.ParseWord<FindingStatus>(word);
 
-    internal static async Task<IResult> ListScanFindings(string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> ListScanFindings(string id, HttpContext http, ScanQueries queries)
     {
         var (query, error) = ReadFilters(http.Request);
         if (error is not null) return error;
-        if (await http.VisibleScanAsync(grains, id) is null) return Problems.ScanNotFound(id);
-        return await Page(() => grains.GetGrain<IScanGrain>(id).Findings(query! with { ScanId = null }));
+        return Page(await queries.FindingsAsync(http.Caller(), id, query!));
     }
 
-    internal static async Task<IResult> ListFindings(HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> ListFindings(HttpContext http, FindingService findings)
     {
         var (query, error) = ReadFilters(http.Request);
         if (error is not null) return error;
-        return await Page(() => grains.GetGrain<IFindingTriageGrain>(0).List(http.Caller().OrgScope(), query!));
+        return Page(await findings.ListAsync(http.Actor(), query!));
     }
 
-    private static async Task<IResult> Page(Func<Task<FindingPage>> read)
-    {
-        try
-        {
-            var page = await read();
-            return TypedResults.Ok(new FindingPageView(page.Items.Select(FindingView.Of).ToList(), page.NextCursor, page.Total));
-        }
-        catch (ArgumentException ex) when (ex.ParamName == "cursor")
-        {
-            return Problems.BadRequest("cursor", "cursor is not one this API issued");
-        }
-    }
+    private static IResult Page(Outcome<FindingPage> page) => page.Ok
+        ? TypedResults.Ok(new FindingPageView(page.Value!.Items.Select(FindingView.Of).ToList(), page.Value.NextCursor, page.Value.Total))
+        : Problems.From(page.Error!);
 
-    private static async Task<IResult> GetFinding(string id, HttpContext http, IGrainFactory grains) =>
-        await grains.GetGrain<IFindingTriageGrain>(0).Get(id) is { } f && http.Caller().SeesOrg(f.OrgId)
-            ? TypedResults.Ok(FindingView.Of(f)) : Problems.NotFound($"no finding '{id}'");
+    private static async Task<IResult> GetFinding(string id, HttpContext http, FindingService findings) =>
+        await findings.GetAsync(http.Actor(), id) is { } f ? TypedResults.Ok(FindingView.Of(f)) : Problems.NotFound($"no finding '{id}'");
 
-    internal static async Task<IResult> PatchFinding(string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> PatchFinding(string id, HttpContext http, FindingService findings)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "status", "note");
         if (error is not null) return error;
         try
         {
             var (status, note) = ReadTriage(body);
-            var result = await grains.GetGrain<IFindingTriageGrain>(0).SetStatus(http.Caller().OrgScope(), [id], status, note, http.Caller().MemberId);
-            if (result.Updated.Count == 0) return Problems.NotFound($"no finding '{id}'");
-            var f = result.Updated[0];
-            await http.AuditAsync(grains, "finding.triaged", id, new Dictionary<string, string> { ["status"] = status.Word(), ["scan"] = f.ScanId }, orgId: f.OrgId);
-            return TypedResults.Ok(FindingView.Of(f));
+            var result = await findings.SetStatusAsync(http.Actor(), [id], status, note);
+            if (!result.Ok) return Problems.From(result.Error!);
+            if (result.Value!.Updated.Count == 0) return Problems.NotFound($"no finding '{id}'");
+            return TypedResults.Ok(FindingView.Of(result.Value.Updated[0]));
         }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    internal static async Task<IResult> BulkTriage(HttpContext http, IGrainFactory grains)
+    internal static async Task<IResult> BulkTriage(HttpContext http, FindingService findings)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "ids", "status", "note");
         if (error is not null) return error;
@@ -129,21 +118,18 @@ public static class FindingEndpoints
             if (!body.TryGetProperty("ids", out var ids) || ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() == 0
                 || ids.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
                 throw new RequestValidationException("ids", "ids must be a non-empty array of finding ids");
-            if (ids.GetArrayLength() > MaxBulk) throw new RequestValidationException("ids", $"at most {MaxBulk} ids at once");
             var (status, note) = ReadTriage(body);
-            var result = await grains.GetGrain<IFindingTriageGrain>(0).SetStatus(http.Caller().OrgScope(),
-                ids.EnumerateArray().Select(e => e.GetString()!).ToList(), status, note, http.Caller().MemberId);
-            foreach (var f in result.Updated)
-                await http.AuditAsync(grains, "finding.triaged", f.Id, new Dictionary<string, string> { ["status"] = status.Word(), ["scan"] = f.ScanId, ["bulk"] = "true" }, orgId: f.OrgId);
-            return TypedResults.Ok(new BulkTriageView(result.Updated.Count, result.NotFound, result.Updated.Select(FindingView.Of).ToList()));
+            var result = await findings.SetStatusAsync(http.Actor(), ids.EnumerateArray().Select(e => e.GetString()!).ToList(), status, note, bulk: true);
+            if (!result.Ok) return Problems.From(result.Error!);
+            return TypedResults.Ok(new BulkTriageView(result.Value!.Updated.Count, result.Value.NotFound, result.Value.Updated.Select(FindingView.Of).ToList()));
         }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static (FindingStatus Status, string? Note) ReadTriage(JsonElement body)
+    internal static (FindingStatus Status, string? Note) ReadTriage(JsonElement body)
     {
-        var word = RequestBody.RequiredString(body, "status", 50);
+        var word = JsonFields.RequiredString(body, "status", 50);
         var status = ParseStatus(word) ?? throw new RequestValidationException("status", StatusRule);
-        return (status, RequestBody.String(body, "note", 2000));
+        return (status, JsonFields.String(body, "note", FindingService.MaxNoteLength));
     }
 }

@@ -35,20 +35,20 @@ public static class OrgEndpoints
         if (error is not null) return error;
         try
         {
-            var name = RequestBody.RequiredString(body, "name", 200);
+            var name = JsonFields.RequiredString(body, "name", 200);
             var limits = new OrgLimits
             {
-                MonthlyScanQuota = RequestBody.Int(body, "monthly_scan_quota", 0, 10_000_000) ?? new OrgLimits().MonthlyScanQuota,
-                MaxConcurrentScans = RequestBody.Int(body, "max_concurrent_scans", 1, 10_000) ?? new OrgLimits().MaxConcurrentScans,
+                MonthlyScanQuota = JsonFields.Int(body, "monthly_scan_quota", 0, 10_000_000) ?? new OrgLimits().MonthlyScanQuota,
+                MaxConcurrentScans = JsonFields.Int(body, "max_concurrent_scans", 1, 10_000) ?? new OrgLimits().MaxConcurrentScans,
             };
-            var adminEmail = RequestBody.String(body, "admin_email", 320);
+            var adminEmail = JsonFields.String(body, "admin_email", 320);
             if (adminEmail is not null && !Emails.IsValid(adminEmail)) throw new RequestValidationException("admin_email", "admin_email must be an e-mail address");
             var id = "org_" + SortableId.New();
             var org = grains.GetGrain<IOrganizationGrain>(id);
             await org.Create(name, limits);
             Member? admin = null;
             if (adminEmail is not null) admin = (await org.AddMember(adminEmail, null, OrgRole.Admin)).Value;
-            await http.AuditAsync(grains, "org.created", id, new Dictionary<string, string> { ["name"] = name }, orgId: id);
+            await http.AuditAsync("org.created", id, new Dictionary<string, string> { ["name"] = name }, orgId: id);
             var created = OrgView.Of((await org.Get())!);
             return TypedResults.Created($"/api/v1/orgs/{id}", new { created.Id, created.Name, created.CreatedAt, created.MonthlyScanQuota, created.MaxConcurrentScans, admin = admin is null ? null : MemberView.Of(admin) });
         }
@@ -79,11 +79,11 @@ public static class OrgEndpoints
         {
             var limits = new OrgLimits
             {
-                MonthlyScanQuota = RequestBody.Int(body, "monthly_scan_quota", 0, 10_000_000) ?? current.Limits.MonthlyScanQuota,
-                MaxConcurrentScans = RequestBody.Int(body, "max_concurrent_scans", 1, 10_000) ?? current.Limits.MaxConcurrentScans,
+                MonthlyScanQuota = JsonFields.Int(body, "monthly_scan_quota", 0, 10_000_000) ?? current.Limits.MonthlyScanQuota,
+                MaxConcurrentScans = JsonFields.Int(body, "max_concurrent_scans", 1, 10_000) ?? current.Limits.MaxConcurrentScans,
             };
             var updated = await org.SetLimits(limits);
-            await http.AuditAsync(grains, "org.updated", orgId, new Dictionary<string, string>
+            await http.AuditAsync("org.updated", orgId, new Dictionary<string, string>
             {
                 ["monthly_scan_quota"] = limits.MonthlyScanQuota.ToString(), ["max_concurrent_scans"] = limits.MaxConcurrentScans.ToString(),
             }, orgId: orgId);
@@ -106,12 +106,12 @@ public static class OrgEndpoints
         if (error is not null) return error;
         try
         {
-            var email = RequestBody.RequiredString(body, "email", 320);
+            var email = JsonFields.RequiredString(body, "email", 320);
             if (!Emails.IsValid(email)) throw new RequestValidationException("email", "email must be an e-mail address");
-            var role = RequestBody.Enum<OrgRole>(body, "role") ?? throw new RequestValidationException("role", "role is required: viewer, developer or admin");
-            var result = await grains.GetGrain<IOrganizationGrain>(orgId).AddMember(email, RequestBody.String(body, "name", 200), role);
+            var role = JsonFields.Enum<OrgRole>(body, "role") ?? throw new RequestValidationException("role", "role is required: viewer, developer or admin");
+            var result = await grains.GetGrain<IOrganizationGrain>(orgId).AddMember(email, JsonFields.String(body, "name", 200), role);
             if (!result.Ok) return Problems.FromCommand(result.Error, result.Message);
-            await http.AuditAsync(grains, "member.added", result.Value!.MemberId, new Dictionary<string, string> { ["email"] = email, ["role"] = role.Word() }, orgId: orgId);
+            await http.AuditAsync("member.added", result.Value!.MemberId, new Dictionary<string, string> { ["email"] = email, ["role"] = role.Word() }, orgId: orgId);
             return TypedResults.Created($"/api/v1/orgs/{orgId}/members/{result.Value.MemberId}", MemberView.Of(result.Value));
         }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
@@ -124,11 +124,11 @@ public static class OrgEndpoints
         if (error is not null) return error;
         try
         {
-            var role = RequestBody.Enum<OrgRole>(body, "role") ?? throw new RequestValidationException("role", "role is required: viewer, developer or admin");
+            var role = JsonFields.Enum<OrgRole>(body, "role") ?? throw new RequestValidationException("role", "role is required: viewer, developer or admin");
             var result = await grains.GetGrain<IOrganizationGrain>(orgId).UpdateMember(memberId, role);
             if (!result.Ok) return Problems.FromCommand(result.Error, result.Message);
             cache.EvictMember(orgId, memberId);
-            await http.AuditAsync(grains, "member.updated", memberId, new Dictionary<string, string> { ["role"] = role.Word() }, orgId: orgId);
+            await http.AuditAsync("member.updated", memberId, new Dictionary<string, string> { ["role"] = role.Word() }, orgId: orgId);
             return TypedResults.Ok(MemberView.Of(result.Value!));
         }
         catch (RequestValidationException ex) { return Problems.BadRequest(ex.Field, ex.Message); }
@@ -140,7 +140,7 @@ public static class OrgEndpoints
         var result = await grains.GetGrain<IOrganizationGrain>(orgId).RemoveMember(memberId);
         if (!result.Ok) return Problems.FromCommand(result.Error, result.Message);
         cache.EvictMember(orgId, memberId);
-        await http.AuditAsync(grains, "member.removed", memberId, new Dictionary<string, string> { ["email"] = result.Value!.Email }, orgId: orgId);
+        await http.AuditAsync("member.removed", memberId, new Dictionary<string, string> { ["email"] = result.Value!.Email }, orgId: orgId);
         return TypedResults.NoContent();
     }
 }

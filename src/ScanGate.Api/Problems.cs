@@ -37,6 +37,11 @@ public static class Problems
 
     public static IResult FromCommand(CommandResult r) => FromCommand(r.Error, r.Message);
 
+    /// <summary>The native answer to an application refusal: a 400 names its field.</summary>
+    public static IResult From(AppError e) => e.Kind == CommandError.Invalid && e.Field is { } field
+        ? BadRequest(field, e.Detail, e.More)
+        : FromCommand(e.Kind, e.Detail);
+
     /// <summary>Writes a problem outside an endpoint (authentication, middleware).</summary>
     public static Task Write(HttpContext context, int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(context);

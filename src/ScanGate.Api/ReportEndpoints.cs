@@ -26,7 +26,7 @@ public static class ReportEndpoints
             return Problems.BadRequest("format", $"format must be one of {string.Join(", ", ScanReports.Exports.Select(k => k.Word))}");
         var (filter, error) = FindingEndpoints.ReadFilters(http.Request);
         if (error is not null) return error;
-        if (await http.VisibleScanAsync(grains, id) is not { } scan) return Problems.ScanNotFound(id);
+        if (await http.VisibleScanAsync(id) is not { } scan) return Problems.ScanNotFound(id);
 
         var grain = grains.GetGrain<IScanGrain>(id);
         var findings = new FindingSource((query, _) => grain.Findings(query with { ScanId = null }), filter! with { ScanId = null });

@@ -32,7 +32,7 @@ public static partial class UploadEndpoints
 
     private static async Task<IResult> Upload(string id, string? format, string? tool, string? category, HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
-        if (await http.VisibleScanAsync(grains, id) is not { } scan) return Problems.ScanNotFound(id);
+        if (await http.VisibleScanAsync(id) is not { } scan) return Problems.ScanNotFound(id);
         if (string.IsNullOrWhiteSpace(format))
             return Problems.BadRequest("format", $"format is required: one of {string.Join(", ", UploadFormats.All.Select(f => f.Name))}");
         if (UploadFormats.Find(format) is not { } reader)

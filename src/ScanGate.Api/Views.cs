@@ -129,7 +129,11 @@ public sealed record ApiKeyView(string Id, string Name, string OrgId, string Mem
 
 /// <summary>The one answer that carries a key's plaintext: the answer to its creation.</summary>
 public sealed record CreatedApiKeyView(string Id, string Name, string OrgId, string MemberId, string Prefix, IReadOnlyList<string> Scopes,
-    string? Environment, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int RateLimitPerMinute, string Key);
+    string? Environment, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, int RateLimitPerMinute, string Key)
+{
+    public static CreatedApiKeyView Of(ApiKeyRecord r, string plaintext) => new(r.KeyId, r.Name, r.OrgId, r.MemberId, r.Prefix, r.Scopes,
+        r.Environment, r.CreatedAt, r.ExpiresAt, r.RateLimitPerMinute, plaintext);
+}
 
 /// <summary>A project; its webhook secret is never shown, only whether it has one.</summary>
 public sealed record ProjectView(string Key, string Name, string? RepositoryUrl, string DefaultBranch, string FailOnSeverity,

@@ -11,7 +11,7 @@ namespace ScanGate.Api.Auth;
 /// A key revoked through this node, or whose member this node removed, is forgotten at once; elsewhere
 /// within <see cref="AuthOptions.CacheSeconds"/>. With several API nodes each enforces the limit itself.
 /// </summary>
-public sealed class AuthCache(IOptions<AuthOptions> options, Clock clock)
+public sealed class AuthCache(IOptions<AuthOptions> options, Clock clock) : IKeyCache
 {
     private sealed record Entry(Caller Caller, DateTimeOffset CachedUntil, DateTimeOffset KeyExpiresAt);
     private sealed record Limiter(int PerMinute, TokenBucketRateLimiter Bucket);

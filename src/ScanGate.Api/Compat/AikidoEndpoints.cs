@@ -73,7 +73,7 @@ public static class AikidoEndpoints
         return (id, project, null);
     }
 
-    private static async Task<IResult> Start(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets)
+    private static async Task<IResult> Start(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets, ScanCommands commands)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request);
         if (error is not null) return CompatSurface.Rewrap(error);
@@ -81,8 +81,8 @@ public static class AikidoEndpoints
         {
             var repositoryId = RepositoryId(body);
             foreach (var required in new[] { "base_commit_id", "head_commit_id", "branch_name" })
-                RequestBody.RequiredString(body, required, 200);
-            var severity = (RequestBody.String(body, "minimum_severity", 20) ?? "CRITICAL").ToUpperInvariant();
+                JsonFields.RequiredString(body, required, 200);
+            var severity = (JsonFields.String(body, "minimum_severity", 20) ?? "CRITICAL").ToUpperInvariant();
             if (!Severities.Contains(severity))
                 throw new RequestValidationException("minimum_severity", $"minimum_severity must be one of {string.Join(", ", Severities)}");
 
@@ -96,7 +96,7 @@ public static class AikidoEndpoints
                 if (selfManaged.FirstOrDefault(s => !known.Contains(s)) is { } unknown)
                     throw new RequestValidationException("self_managed_scanners", $"unknown scanner '{unknown}'; scanners: {string.Join(", ", known)}");
             }
-            var sboms = RequestBody.Int(body, "expected_amount_json_sboms", 0, ScanRequestParser.MaxExpectedUploads) ?? 0;
+            var sboms = JsonFields.Int(body, "expected_amount_json_sboms", 0, ScanRequestParser.MaxExpectedUploads) ?? 0;
             JsonNode? prMetadata = null;
             if (body.TryGetProperty("pull_request_metadata", out var pr) && pr.ValueKind != JsonValueKind.Null)
             {
@@ -114,10 +114,10 @@ public static class AikidoEndpoints
                 ["commit"] = body.GetProperty("head_commit_id").GetString()!.Trim(),
                 ["new_only"] = true, ["base_commit"] = body.GetProperty("base_commit_id").GetString()!.Trim(),
                 ["fail_on_severity"] = severity.ToLowerInvariant(),
-                ["fail_on_dependency"] = RequestBody.Bool(body, "fail_on_dependency_scan") ?? true,
-                ["fail_on_sast"] = RequestBody.Bool(body, "fail_on_sast_scan") ?? false,
-                ["fail_on_iac"] = RequestBody.Bool(body, "fail_on_iac_scan") ?? false,
-                ["fail_on_secrets"] = RequestBody.Bool(body, "fail_on_secrets_scan") ?? false,
+                ["fail_on_dependency"] = JsonFields.Bool(body, "fail_on_dependency_scan") ?? true,
+                ["fail_on_sast"] = JsonFields.Bool(body, "fail_on_sast_scan") ?? false,
+                ["fail_on_iac"] = JsonFields.Bool(body, "fail_on_iac_scan") ?? false,
+                ["fail_on_secrets"] = JsonFields.Bool(body, "fail_on_secrets_scan") ?? false,
                 ["expected_uploads"] = sboms + (selfManaged.Contains(Checkov) ? 1 : 0),
                 ["scanners"] = new JsonArray(catalog.DefaultScannersFor(NativeType).Select(s => s.Name).Where(s => !selfManaged.Contains(s))
                     .Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
@@ -133,9 +133,9 @@ public static class AikidoEndpoints
             };
             var (request, _) = await ScanRequestParser.ParseAllowedAsync(JsonSerializer.SerializeToElement(native), catalog, http.Caller().OrgId,
                 allowPrivateCallbacks: false, targets, http.RequestAborted);
-            var (result, _) = await ScanEndpoints.StartAsync(http, grains, request, failOnGiven: true);
-            if (!result.Ok) return CompatSurface.Rewrap(Problems.FromCommand(result), Field);
-            var number = await Numbers(grains, http).Assign(result.Snapshot!.Id);
+            var result = await commands.StartAsync(http.Actor(), request, failOnGiven: true);
+            if (!result.Ok) return CompatSurface.From(result.Error!, Field);
+            var number = await Numbers(grains, http).Assign(result.Value!.Scan.Id);
             return TypedResults.Ok(new { scan_id = number });
         }
         catch (RequestValidationException ex)
@@ -153,7 +153,7 @@ public static class AikidoEndpoints
         if (string.IsNullOrWhiteSpace(scanId)) return (null, 0, BadRequest("scan_id", "scan_id is required"));
         if (!long.TryParse(scanId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < 1)
             return (null, 0, BadRequest("scan_id", "scan_id must be a whole number, as the scan was answered with"));
-        if (await Numbers(grains, http).Find(number) is not { } id || await http.VisibleScanAsync(grains, id) is not { } scan)
+        if (await Numbers(grains, http).Find(number) is not { } id || await http.VisibleScanAsync(id) is not { } scan)
             return (null, number, CompatSurface.Error(StatusCodes.Status404NotFound, "Scan not found", $"no scan {number}"));
         return (scan, number, null);
     }
@@ -248,13 +248,13 @@ public static class AikidoEndpoints
     /// that scan; without, into the newest scan of the repository that still takes uploads, and when there is none
     /// into the repository's live feed: a new scan of that report alone, which completes once it is in.
     /// </summary>
-    private static async Task<IResult> Custom(HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> Custom(HttpContext http, IGrainFactory grains, ScanCommands commands)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "type", "scan_id", "repository_id", "payload");
         if (error is not null) return CompatSurface.Rewrap(error);
         try
         {
-            var type = RequestBody.RequiredString(body, "type", 20).ToLowerInvariant();
+            var type = JsonFields.RequiredString(body, "type", 20).ToLowerInvariant();
             var (format, tool) = type switch
             {
                 Checkov => ("sarif", Checkov),
@@ -286,9 +286,9 @@ public static class AikidoEndpoints
                         OrgId = http.Caller().OrgId, ProjectKey = key, Branch = project.DefaultBranch,
                         PipelineContextJson = JsonSerializer.Serialize(new { aikido = new { feed = type } }),
                     };
-                    var (started, _) = await ScanGate.Api.ScanEndpoints.StartAsync(http, grains, feed, failOnGiven: false);
-                    if (!started.Ok) return CompatSurface.Rewrap(Problems.FromCommand(started));
-                    open = started.Snapshot!;
+                    var started = await commands.StartAsync(http.Actor(), feed, failOnGiven: false);
+                    if (!started.Ok) return CompatSurface.From(started.Error!);
+                    open = started.Value!.Scan;
                 }
                 scan = open;
                 number = await Numbers(grains, http).Assign(open.Id);
@@ -312,7 +312,7 @@ public static class AikidoEndpoints
     {
         var page = await grains.GetGrain<IScanDirectoryGrain>(0).List(new ScanListQuery { OrgId = http.Caller().OrgId, ProjectKey = projectKey, Limit = 20 });
         foreach (var summary in page.Items)
-            if (await http.VisibleScanAsync(grains, summary.Id) is { } s && !s.Status.IsTerminal())
+            if (await http.VisibleScanAsync(summary.Id) is { } s && !s.Status.IsTerminal())
                 return s;
         return null;
     }

@@ -40,7 +40,29 @@ public sealed record CompatSurface(
         return Error(p.StatusCode, p.ProblemDetails.Title ?? "Error", p.ProblemDetails.Detail, more);
     }
 
+    /// <summary>An application refusal in a surface's shape.</summary>
+    public static IResult From(ScanGate.Application.AppError error, Func<string, string>? fieldName = null) => Rewrap(Problems.From(error), fieldName);
+
     public static CompatSurface? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<CompatSurface>();
+}
+
+/// <summary>Bound from "ScanGate:Compat": which compatibility surfaces this node serves. Each is on unless switched off,
+/// e.g. <c>ScanGate__Compat__Enabled__pepper=false</c>; a switched-off surface's paths answer 404.</summary>
+public sealed class CompatOptions
+{
+    public const string Section = "ScanGate:Compat";
+    public static readonly string[] Surfaces = ["offload", "harborguard", "aikido", "pepper"];
+
+    public Dictionary<string, bool> Enabled { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public bool IsEnabled(string surface) => !Enabled.TryGetValue(surface, out var on) || on;
+
+    /// <summary>A switch for a surface that does not exist is a mistake in the configuration: said at start-up.</summary>
+    public void Validate()
+    {
+        if (Enabled.Keys.FirstOrDefault(k => !Surfaces.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } unknown)
+            throw new InvalidOperationException($"{Section}:Enabled names '{unknown}', which is not a compatibility surface; they are {string.Join(", ", Surfaces)}");
+    }
 }
 
 /// <summary>A platform with four status words for ScanGate's seven: waiting, under way, over with results (a stopped

@@ -51,7 +51,7 @@ public static class HarborguardEndpoints
     /// <summary>The platform's four status words.</summary>
     public static readonly CompatStatusWords Words = new("PENDING", "IN_PROGRESS", "COMPLETED", "FAILED");
 
-    private static async Task<IResult> Start(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets)
+    private static async Task<IResult> Start(HttpContext http, ScanCatalog catalog, ScanCommands commands, TargetPolicy targets)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request);
         if (error is not null) return CompatSurface.Rewrap(error);
@@ -74,9 +74,9 @@ public static class HarborguardEndpoints
             var field = ex.Field == "target" ? "image" : ex.Field;
             return CompatSurface.Error(StatusCodes.Status400BadRequest, $"Invalid {field}", ex.Message, new Dictionary<string, object?> { ["field"] = field });
         }
-        var (result, _) = await ScanEndpoints.StartAsync(http, grains, request, failOnGiven);
-        if (!result.Ok) return CompatSurface.Rewrap(Problems.FromCommand(result));
-        var id = result.Snapshot!.Id;
+        var result = await commands.StartAsync(http.Actor(), request, failOnGiven);
+        if (!result.Ok) return CompatSurface.From(result.Error!);
+        var id = result.Value!.Scan.Id;
         var url = $"{BasePath}/api/scans/{id}";
         http.Response.Headers.Location = url;
         return TypedResults.Json(new { scanId = id, status = "PENDING", message = "Scan queued for execution", url }, Json, statusCode: StatusCodes.Status202Accepted);
@@ -84,7 +84,7 @@ public static class HarborguardEndpoints
 
     private static async Task<IResult> Get(string scanId, HttpContext http, IGrainFactory grains)
     {
-        if (await http.VisibleScanAsync(grains, scanId) is not { } s)
+        if (await http.VisibleScanAsync(scanId) is not { } s)
             return CompatSurface.Error(StatusCodes.Status404NotFound, "Scan not found", $"no scan with id '{scanId}'");
         return TypedResults.Json(new
         {
@@ -104,7 +104,7 @@ public static class HarborguardEndpoints
     /// <summary>The image reference, checked here so that a mistake is worded for this surface.</summary>
     private static string Image(JsonElement body)
     {
-        var image = RequestBody.RequiredString(body, "image");
+        var image = JsonFields.RequiredString(body, "image");
         if (!Targets.TryNormalize(TargetKind.ContainerImage, image, out var normalized, out var why))
             throw new RequestValidationException("image", why.Replace("target must be", "image must be", StringComparison.Ordinal));
         return normalized;

@@ -38,7 +38,7 @@ public static class OffloadEndpoints
     /// <summary>The platform's four status words.</summary>
     public static readonly CompatStatusWords Words = new("pending", "running", "completed", "failed");
 
-    private static async Task<IResult> Trigger(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets)
+    private static async Task<IResult> Trigger(HttpContext http, ScanCatalog catalog, ScanCommands commands, TargetPolicy targets)
     {
         var (body, error) = await RequestBody.ReadObjectAsync(http.Request, TriggerFields);
         if (error is not null) return CompatSurface.Rewrap(error);
@@ -58,9 +58,9 @@ public static class OffloadEndpoints
         {
             return CompatSurface.Error(StatusCodes.Status400BadRequest, $"Invalid {ex.Field}", ex.Message, new Dictionary<string, object?> { ["field"] = ex.Field });
         }
-        var (result, _) = await ScanGate.Api.ScanEndpoints.StartAsync(http, grains, request, failOnGiven);
-        if (!result.Ok) return CompatSurface.Rewrap(Problems.FromCommand(result));
-        var id = result.Snapshot!.Id;
+        var result = await commands.StartAsync(http.Actor(), request, failOnGiven);
+        if (!result.Ok) return CompatSurface.From(result.Error!);
+        var id = result.Value!.Scan.Id;
         return TypedResults.Json(new
         {
             data = new
@@ -71,9 +71,9 @@ public static class OffloadEndpoints
         }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> Status(string id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> Status(string id, HttpContext http)
     {
-        if (await http.VisibleScanAsync(grains, id) is not { } s) return NotFound(id);
+        if (await http.VisibleScanAsync(id) is not { } s) return NotFound(id);
         return TypedResults.Ok(new
         {
             data = new
@@ -85,9 +85,9 @@ public static class OffloadEndpoints
         });
     }
 
-    private static async Task<IResult> Results(string id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> Results(string id, HttpContext http)
     {
-        if (await http.VisibleScanAsync(grains, id) is not { } s) return NotFound(id);
+        if (await http.VisibleScanAsync(id) is not { } s) return NotFound(id);
         var done = s.Status.IsTerminal();
         return TypedResults.Ok(new
         {

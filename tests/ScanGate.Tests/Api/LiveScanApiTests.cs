@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using ScanGate.Tests.Infrastructure;
 
 namespace ScanGate.Tests.Api;
@@ -64,6 +65,63 @@ public sealed class LiveScanApiTests : IAsyncLifetime
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.Equal(0, (await http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}/results")).GetProperty("findings_count").GetInt32());
         Assert.Empty(await DockerCli.ContainersWithLabelAsync("scangate.scan", id!));
+    }
+
+    /// <summary>Live events fan out per node: many SSE connections to one scan share one stream subscription.</summary>
+    [Fact]
+    public async Task Twenty_sse_connections_to_one_scan_share_one_subscription_and_all_get_every_event()
+    {
+        var http = _host.Http;
+        var hub = _host.Services.GetRequiredService<ScanGate.Application.Live.ScanEventHub>();
+        using var created = await http.PostAsync("/api/v1/scans", new StringContent(
+            $$"""{"scan_type":"ssl_security","target":"127.0.0.1:{{_tls.Port}}","scan_profile":"standard"}""", Encoding.UTF8, "application/json"));
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        await Eventually.UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/v1/scans/{id}")).GetProperty("scanners")[0]
+            .GetProperty("phase").GetString() == "running", TimeSpan.FromMinutes(2), "testssl never reached its running phase");
+        var subscriptionsBefore = hub.SubscriptionsMade;
+
+        const int Connections = 20;
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var received = Enumerable.Range(0, Connections).Select(_ => new List<SseMessage>()).ToArray();
+        var snapshots = new CountdownEvent(Connections);
+        var readers = Enumerable.Range(0, Connections).Select(i => Task.Run(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/scans/{id}/events");
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            await foreach (var m in SseReader.ReadAsync(await response.Content.ReadAsStreamAsync(cts.Token), cts.Token))
+            {
+                lock (received[i]) received[i].Add(m);
+                if (m.Event == "snapshot") snapshots.Signal();
+                if (m.Event == "finished") return;
+            }
+        })).ToArray();
+        Assert.True(snapshots.Wait(TimeSpan.FromSeconds(60)), "not every connection got its snapshot");
+
+        // One subscription for the scan on this node, however many connections watch it.
+        Assert.Equal(1, hub.Feeds);
+        Assert.Equal(Connections, hub.Watchers);
+        Assert.InRange(hub.SubscriptionsMade - subscriptionsBefore, 0, 1);
+
+        using (var pause = await http.PostAsync($"/api/v1/scans/{id}/pause", null)) Assert.Equal(HttpStatusCode.OK, pause.StatusCode);
+        using (var cancel = await http.PostAsync($"/api/v1/scans/{id}/cancel", null)) Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        await Task.WhenAll(readers);
+
+        // From the pause on (every connection was open by then) all saw the same events, in order, to the end.
+        var expected = FromPause(received[0]);
+        Assert.Equal("finished", expected[^1].Event);
+        foreach (var r in received) Assert.Equal(expected.Select(m => (m.Id, m.Event)), FromPause(r).Select(m => (m.Id, m.Event)));
+        await Eventually.UntilAsync(() => Task.FromResult(hub.Watchers == 0), TimeSpan.FromSeconds(10), "watchers were not released");
+    }
+
+    private static List<SseMessage> FromPause(List<SseMessage> messages)
+    {
+        lock (messages)
+        {
+            var events = messages.Where(m => m.Event is not ("heartbeat" or "snapshot")).ToList();
+            var pause = events.FindIndex(m => m.Event == "status" && m.Data.Contains("\"paused\""));
+            Assert.True(pause >= 0, "a connection never saw the scan paused: " + string.Join(", ", events.Select(m => m.Event)));
+            return events[pause..];
+        }
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class SiloProcessTests
     [Fact]
     public async Task The_built_silo_runs_a_scan_over_http_and_streams_it_to_the_end()
     {
-        var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+        var adminKey = ScanGate.Application.ApiKeys.NewKey();
         await using var process = ScanGateProcess.Start(SiloAssembly.Path(), "silo", new Dictionary<string, string>
         {
             ["ScanGate__Orleans__ClusterId"] = "proc-" + Guid.NewGuid().ToString("N")[..8],

@@ -53,5 +53,5 @@ public sealed class ImageRegistryHostTests
     [InlineData("localhost:5000/app", "localhost")]
     [InlineData("10.0.0.5:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "10.0.0.5")]
     public void An_image_is_checked_by_the_registry_it_comes_from(string image, string host) =>
-        Assert.Equal(host, ScanGate.Api.TargetPolicy.RegistryHost(image));
+        Assert.Equal(host, ScanGate.Application.TargetPolicy.RegistryHost(image));
 }

@@ -28,7 +28,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await EnsureSlowNmapImageAsync();
         await using var db = await PostgresDatabase.CreateAsync();
         var clusterId = "cl-" + Guid.NewGuid().ToString("N")[..10];
-        var adminKey = ScanGate.Api.Auth.ApiKeys.NewKey();
+        var adminKey = ScanGate.Application.ApiKeys.NewKey();
         var settings = new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = db.ConnectionString,

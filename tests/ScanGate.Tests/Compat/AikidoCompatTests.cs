@@ -151,7 +151,7 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
 
         // No key, a key that is not one, and a good key in another header: 401.
         Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(null), HttpMethod.Post, path, Start())).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey(), Header), HttpMethod.Post, path, Start())).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(ScanGate.Application.ApiKeys.NewKey(), Header), HttpMethod.Post, path, Start())).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Post, path, Start())).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(key, "Bearer"), HttpMethod.Post, path, Start())).Status);
         // A key without the scope: 403.

@@ -12,7 +12,7 @@ public class CompatProcess : IAsyncLifetime
     private readonly IReadOnlyDictionary<string, string> _settings;
 
     public ScanGateProcess Process { get; private set; } = null!;
-    public string AdminKey { get; } = ScanGate.Api.Auth.ApiKeys.NewKey();
+    public string AdminKey { get; } = ScanGate.Application.ApiKeys.NewKey();
     public HttpClient Admin { get; private set; } = null!;
 
     public CompatProcess() : this(new Dictionary<string, string>()) { }

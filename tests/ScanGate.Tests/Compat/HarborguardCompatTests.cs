@@ -104,7 +104,7 @@ public sealed class HarborguardCompatTests(HarborguardProcess scangate) : IClass
 
         // No key, a key that is not one, an unknown key in either documented header: 401.
         foreach (var client in new[] { scangate.Client(null), scangate.Client("not-a-key", "x-api-key"),
-                     scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey(), "x-api-key"), scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey(), "Bearer") })
+                     scangate.Client(ScanGate.Application.ApiKeys.NewKey(), "x-api-key"), scangate.Client(ScanGate.Application.ApiKeys.NewKey(), "Bearer") })
             await AssertRefusedAsync(client, HttpMethod.Post, Scans, valid, HttpStatusCode.Unauthorized, "Unauthorized");
 
         // Scanners outside the documented set, or none; an image reference that is not one; fields it does not know.

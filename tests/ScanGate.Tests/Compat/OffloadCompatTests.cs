@@ -66,7 +66,7 @@ public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<C
         var trigger = new { scan_type = "network_discovery", target = "127.0.0.1:9" };
         // No key, a key that is not one, and a revoked key: 401.
         Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(null), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey()), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(ScanGate.Application.ApiKeys.NewKey()), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);
         var (_, key, _) = await scangate.TenantAsync("offload-errors");
         // The key in another header than the documented one does not count here.
         Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(key, "Bearer"), HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger", trigger)).Status);

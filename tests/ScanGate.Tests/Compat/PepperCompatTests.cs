@@ -128,7 +128,7 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         var start = new { repoUrl = "git://127.0.0.1:9/nothing.git", scanType = "SECRETS_ONLY" };
         // No key, a key that is not one, and the key in a header this surface does not read: 401.
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(scangate.Client(null), HttpMethod.Post, $"{Api}/scans", start)).Status);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(scangate.Client(ScanGate.Api.Auth.ApiKeys.NewKey(), "Bearer"), HttpMethod.Post, $"{Api}/scans", start)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(scangate.Client(ScanGate.Application.ApiKeys.NewKey(), "Bearer"), HttpMethod.Post, $"{Api}/scans", start)).Status);
         var (orgA, a, keyA) = await TenantAsync("pepper-errors");
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(scangate.Client(keyA, "X-API-Key"), HttpMethod.Get, $"{Api}/scans")).Status);
 

@@ -60,7 +60,7 @@ public static class PepperEndpoints
     /// <summary>The caller's scan; 403 when it belongs to another organisation, 404 when there is none.</summary>
     public static async Task<(ScanSnapshot? Scan, IResult? Error)> ScanAsync(HttpContext http, IGrainFactory grains, string id)
     {
-        if (await http.VisibleScanAsync(grains, id) is { } scan) return (scan, null);
+        if (await http.VisibleScanAsync(id) is { } scan) return (scan, null);
         if (Tenancy.IsScanId(id) && await grains.GetGrain<IScanGrain>(id).Get() is not null)
             return (null, Forbidden($"scan '{id}' belongs to an organisation this key is not a member of"));
         return (null, NotFound($"no scan with id '{id}'"));
@@ -81,9 +81,8 @@ public static class PepperEndpoints
         return CompatSurface.Error(p.StatusCode, error, p.ProblemDetails.Detail, more);
     }
 
-    /// <summary>The value of a native success (Ok, Created, Accepted), or null with the native result rewrapped.</summary>
-    public static (T? Value, IResult? Error) Unwrap<T>(IResult native, Func<string, string>? fieldName = null) where T : class =>
-        native is IValueHttpResult<T> { Value: { } value } ? (value, null) : (null, Rewrap(native, fieldName));
+    /// <summary>An application refusal in this surface's shape.</summary>
+    public static IResult From(AppError error, Func<string, string>? fieldName = null) => Rewrap(Problems.From(error), fieldName);
 
     /// <summary>A native field name in this platform's words: snake_case becomes camelCase, and a few differ.</summary>
     public static string FieldName(string native) => native switch
@@ -103,19 +102,6 @@ public static class PepperEndpoints
         var parts = name.Split('_');
         return parts[0] + string.Concat(parts.Skip(1).Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
     }
-
-    /// <summary>Gives the native handler <paramref name="body"/> as its JSON request body.</summary>
-    public static void UseNativeBody(HttpContext http, JsonObject body)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
-        http.Request.Body = new MemoryStream(bytes);
-        http.Request.ContentLength = bytes.Length;
-        http.Request.ContentType = "application/json";
-    }
-
-    /// <summary>Gives the native handler <paramref name="query"/> as its query string.</summary>
-    public static void UseNativeQuery(HttpContext http, Dictionary<string, StringValues> query) =>
-        http.Request.Query = new QueryCollection(query);
 
     /// <summary>
     /// Translates this platform's camelCase JSON object into the native body: each known member is renamed (and its

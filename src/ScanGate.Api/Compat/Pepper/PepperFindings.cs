@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,38 +32,41 @@ public static class PepperFindings
         return api;
     }
 
-    private static IResult? UseNativeFilters(HttpContext http)
+    /// <summary>This platform's filters read as the native ones.</summary>
+    private static (FindingQuery? Query, IResult? Error) ReadFilters(HttpContext http)
     {
         var query = new Dictionary<string, StringValues>();
         foreach (var (name, value) in http.Request.Query)
         {
             if (!Filters.TryGetValue(name, out var native))
-                return PepperEndpoints.BadRequest(name, $"unknown filter '{name}'; filters: {string.Join(", ", Filters.Keys)}");
+                return (null, PepperEndpoints.BadRequest(name, $"unknown filter '{name}'; filters: {string.Join(", ", Filters.Keys)}"));
             query[native] = WordFilters.Contains(name) ? PepperEndpoints.Lower(value.ToString()) : value;
         }
-        PepperEndpoints.UseNativeQuery(http, query);
-        return null;
+        var (filters, error) = FindingEndpoints.ReadFilters(query);
+        return (filters, error is null ? null : PepperEndpoints.Rewrap(error, NativeFilterName));
     }
 
-    private static async Task<IResult> ListFindings(HttpContext http, IGrainFactory grains)
+    private static string NativeFilterName(string native) => Filters.FirstOrDefault(f => f.Value == native).Key ?? native;
+
+    private static async Task<IResult> ListFindings(HttpContext http, FindingService findings)
     {
-        if (UseNativeFilters(http) is { } error) return error;
-        return Page(await FindingEndpoints.ListFindings(http, grains));
+        var (query, error) = ReadFilters(http);
+        if (error is not null) return error;
+        return Page(await findings.ListAsync(http.Actor(), query!));
     }
 
-    private static async Task<IResult> ListScanFindings(string id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> ListScanFindings(string id, HttpContext http, IGrainFactory grains, ScanQueries queries)
     {
         var (_, missing) = await PepperEndpoints.ScanAsync(http, grains, id);
         if (missing is not null) return missing;
-        if (UseNativeFilters(http) is { } error) return error;
-        return Page(await FindingEndpoints.ListScanFindings(id, http, grains));
+        var (query, error) = ReadFilters(http);
+        if (error is not null) return error;
+        return Page(await queries.FindingsAsync(http.Caller(), id, query!));
     }
 
-    private static IResult Page(IResult native)
-    {
-        var (page, error) = PepperEndpoints.Unwrap<FindingPageView>(native);
-        return error ?? PepperEndpoints.Ok(new { findings = page!.Items.Select(View), nextCursor = page.NextCursor, total = page.Total });
-    }
+    private static IResult Page(Outcome<FindingPage> page) => page.Ok
+        ? PepperEndpoints.Ok(new { findings = page.Value!.Items.Select(FindingView.Of).Select(View), nextCursor = page.Value.NextCursor, total = page.Value.Total })
+        : PepperEndpoints.From(page.Error!, NativeFilterName);
 
     /// <summary>A finding in this platform's words.</summary>
     public static object View(FindingView f) => new
@@ -74,27 +78,39 @@ public static class PepperFindings
         statusNote = f.StatusNote, statusChangedAt = f.StatusChangedAt, statusChangedBy = f.StatusChangedBy,
     };
 
-    private static async Task<IResult> PatchFinding(string id, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> PatchFinding(string id, HttpContext http, IGrainFactory grains, FindingService findings)
     {
         if (await grains.GetGrain<IFindingTriageGrain>(0).Get(id) is not { } finding) return PepperEndpoints.NotFound($"no finding '{id}'");
         if (!http.Caller().SeesOrg(finding.OrgId))
             return PepperEndpoints.Forbidden($"finding '{id}' belongs to an organisation this key is not a member of");
         var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
         if (error is not null) return error;
-        try { PepperEndpoints.UseNativeBody(http, PepperEndpoints.Translate(body, TriageFields, Word)); }
-        catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(ex.Field, ex.Message); }
-        var (view, refused) = PepperEndpoints.Unwrap<FindingView>(await FindingEndpoints.PatchFinding(id, http, grains));
-        return refused ?? PepperEndpoints.Ok(View(view!));
+        try
+        {
+            var (status, note) = FindingEndpoints.ReadTriage(JsonSerializer.SerializeToElement(PepperEndpoints.Translate(body, TriageFields, Word)));
+            var result = await findings.SetStatusAsync(http.Actor(), [id], status, note);
+            if (!result.Ok) return PepperEndpoints.From(result.Error!);
+            return result.Value!.Updated.Count == 0 ? PepperEndpoints.NotFound($"no finding '{id}'") : PepperEndpoints.Ok(View(FindingView.Of(result.Value.Updated[0])));
+        }
+        catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(PepperEndpoints.FieldName(ex.Field), ex.Message); }
     }
 
-    private static async Task<IResult> BulkTriage(HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> BulkTriage(HttpContext http, FindingService findings)
     {
         var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
         if (error is not null) return error;
-        try { PepperEndpoints.UseNativeBody(http, PepperEndpoints.Translate(body, BulkFields, Word)); }
-        catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(ex.Field, ex.Message); }
-        var (result, refused) = PepperEndpoints.Unwrap<BulkTriageView>(await FindingEndpoints.BulkTriage(http, grains));
-        return refused ?? PepperEndpoints.Ok(new { updated = result!.Updated, notFound = result.NotFound, findings = result.Items.Select(View) });
+        try
+        {
+            var native = JsonSerializer.SerializeToElement(PepperEndpoints.Translate(body, BulkFields, Word));
+            if (!native.TryGetProperty("ids", out var ids) || ids.ValueKind != JsonValueKind.Array || ids.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+                throw new RequestValidationException("ids", "ids must be a non-empty array of finding ids");
+            var (status, note) = FindingEndpoints.ReadTriage(native);
+            var result = await findings.SetStatusAsync(http.Actor(), ids.EnumerateArray().Select(e => e.GetString()!).ToList(), status, note, bulk: true);
+            if (!result.Ok) return PepperEndpoints.From(result.Error!);
+            var (updated, notFound) = result.Value!;
+            return PepperEndpoints.Ok(new { updated = updated.Count, notFound, findings = updated.Select(FindingView.Of).Select(View) });
+        }
+        catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(PepperEndpoints.FieldName(ex.Field), ex.Message); }
     }
 
     private static JsonNode? Word(string field, JsonNode? value) => field == "status" ? PepperEndpoints.LowerWord(value) : value;

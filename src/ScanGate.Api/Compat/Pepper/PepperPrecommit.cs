@@ -108,10 +108,10 @@ public static class PepperPrecommit
         foreach (var file in files.EnumerateArray())
         {
             if (file.ValueKind != JsonValueKind.Object) throw new RequestValidationException("files", "each file is {path, content, encoding?}");
-            var path = RequestBody.RequiredString(file, "path", 4096);
+            var path = JsonFields.RequiredString(file, "path", 4096);
             var content = file.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()!
                 : throw new RequestValidationException("files", $"file '{path}' needs its content as a string");
-            var encoding = RequestBody.String(file, "encoding", 20) ?? "utf-8";
+            var encoding = JsonFields.String(file, "encoding", 20) ?? "utf-8";
             try
             {
                 list.Add((path, encoding.ToLowerInvariant() switch

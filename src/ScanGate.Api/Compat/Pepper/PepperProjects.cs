@@ -34,22 +34,24 @@ public static class PepperProjects
         projects.MapGet("", ListProjects).RequireScope(Scopes.ScansRead);
         projects.MapGet("/{projectId}", GetProject).RequireScope(Scopes.ScansRead);
         projects.MapPatch("/{projectId}", UpdateProject).RequireScope(Scopes.ProjectsManage);
-        projects.MapDelete("/{projectId}", (string projectId, HttpContext http, IGrainFactory grains) =>
-            Done(ProjectEndpoints.DeleteProject(projectId, http, grains))).RequireScope(Scopes.ProjectsManage);
+        projects.MapDelete("/{projectId}", async (string projectId, HttpContext http, ProjectService projects) =>
+            Done(await projects.DeleteAsync(http.Actor(), projectId))).RequireScope(Scopes.ProjectsManage);
 
         var schedules = projects.MapGroup("/{projectId}/schedules");
         schedules.MapGet("", ListSchedules).RequireScope(Scopes.ScansRead);
         schedules.MapGet("/{scheduleId}", GetSchedule).RequireScope(Scopes.ScansRead);
         schedules.MapPost("", CreateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger);
         schedules.MapPatch("/{scheduleId}", UpdateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger);
-        schedules.MapDelete("/{scheduleId}", (string projectId, string scheduleId, HttpContext http, IGrainFactory grains) =>
-            Done(ScheduleEndpoints.DeleteSchedule(projectId, scheduleId, http, grains))).RequireScope(Scopes.ProjectsManage);
+        schedules.MapDelete("/{scheduleId}", async (string projectId, string scheduleId, HttpContext http, ProjectService projects) =>
+            Done(await projects.DeleteScheduleAsync(http.Actor(), projectId, scheduleId))).RequireScope(Scopes.ProjectsManage);
         return api;
     }
 
-    private static async Task<IResult> Done(Task<IResult> native) => PepperEndpoints.Rewrap(await native);
+    private static IResult Done(Outcome<string> deleted) => deleted.Ok ? TypedResults.NoContent() : PepperEndpoints.From(deleted.Error!);
 
     /// <summary>A project in this platform's words, with the URLs its Git host's webhooks are to call.</summary>
+    private static object View(Project project, HttpContext http) => View(ProjectView.Of(project), http);
+
     private static object View(ProjectView p, HttpContext http) => new
     {
         projectId = p.Key, name = p.Name, repositoryUrl = p.RepositoryUrl, defaultBranch = p.DefaultBranch,
@@ -64,35 +66,36 @@ public static class PepperProjects
 
     private static JsonNode? Word(string field, JsonNode? value) => field == "failOn" ? PepperEndpoints.LowerWord(value) : value;
 
-    private static async Task<IResult> WithBody(HttpContext http, IReadOnlyDictionary<string, string> fields, Func<Task<IResult>> native,
-        Func<ProjectView, IResult> answer)
+    /// <summary>This platform's project body read as the native one.</summary>
+    private static async Task<(JsonElement Native, IResult? Error)> ReadProjectAsync(HttpContext http, IReadOnlyDictionary<string, string> fields)
     {
         var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
+        if (error is not null) return (default, error);
+        try { return (JsonSerializer.SerializeToElement(PepperEndpoints.Translate(body, fields, Word)), null); }
+        catch (RequestValidationException ex) { return (default, PepperEndpoints.BadRequest(ex.Field, ex.Message)); }
+    }
+
+    private static async Task<IResult> CreateProject(HttpContext http, ProjectService projects)
+    {
+        var (native, error) = await ReadProjectAsync(http, ProjectFields);
         if (error is not null) return error;
-        try { PepperEndpoints.UseNativeBody(http, PepperEndpoints.Translate(body, fields, Word)); }
-        catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(ex.Field, ex.Message); }
-        var (project, refused) = PepperEndpoints.Unwrap<ProjectView>(await native());
-        return refused ?? answer(project!);
+        var created = await projects.CreateAsync(http.Actor(), native);
+        return created.Ok ? PepperEndpoints.Ok(View(created.Value!, http), StatusCodes.Status201Created) : PepperEndpoints.From(created.Error!);
     }
 
-    private static Task<IResult> CreateProject(HttpContext http, IGrainFactory grains) =>
-        WithBody(http, ProjectFields, () => ProjectEndpoints.CreateProject(http, grains), p => PepperEndpoints.Ok(View(p, http), StatusCodes.Status201Created));
-
-    private static Task<IResult> UpdateProject(string projectId, HttpContext http, IGrainFactory grains) =>
-        WithBody(http, ProjectFields.Where(f => f.Key != "projectId").ToDictionary(), () => ProjectEndpoints.UpdateProject(projectId, http, grains),
-            p => PepperEndpoints.Ok(View(p, http)));
-
-    private static async Task<IResult> ListProjects(HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> UpdateProject(string projectId, HttpContext http, ProjectService projects)
     {
-        var (page, error) = PepperEndpoints.Unwrap<PageView<ProjectView>>(await ProjectEndpoints.ListProjects(http, grains));
-        return error ?? PepperEndpoints.Ok(new { projects = page!.Items.Select(p => View(p, http)) });
+        var (native, error) = await ReadProjectAsync(http, ProjectFields.Where(f => f.Key != "projectId").ToDictionary());
+        if (error is not null) return error;
+        var updated = await projects.UpdateAsync(http.Actor(), projectId, native);
+        return updated.Ok ? PepperEndpoints.Ok(View(updated.Value!, http)) : PepperEndpoints.From(updated.Error!);
     }
 
-    private static async Task<IResult> GetProject(string projectId, HttpContext http, IGrainFactory grains)
-    {
-        var (project, error) = PepperEndpoints.Unwrap<ProjectView>(await ProjectEndpoints.GetProject(projectId, http, grains));
-        return error ?? PepperEndpoints.Ok(View(project!, http));
-    }
+    private static async Task<IResult> ListProjects(HttpContext http, ProjectService projects) =>
+        PepperEndpoints.Ok(new { projects = (await projects.ListAsync(http.Actor())).Select(p => View(p, http)) });
+
+    private static async Task<IResult> GetProject(string projectId, HttpContext http, ProjectService projects) =>
+        await projects.GetAsync(http.Actor(), projectId) is { } p ? PepperEndpoints.Ok(View(p, http)) : PepperEndpoints.NotFound($"no project '{projectId}'");
 
     private static object ScheduleView(ScheduleView s) => new
     {
@@ -102,29 +105,32 @@ public static class PepperProjects
         lastScanId = s.LastScanId, lastError = s.LastError,
     };
 
-    private static async Task<IResult> ListSchedules(string projectId, HttpContext http, IGrainFactory grains)
+    private static object ScheduleView(ProjectSchedule s) => ScheduleView(ScanGate.Api.ScheduleView.Of(s));
+
+    private static async Task<IResult> ListSchedules(string projectId, HttpContext http, ProjectService projects)
     {
-        var (page, error) = PepperEndpoints.Unwrap<PageView<ScheduleView>>(await ScheduleEndpoints.ListSchedules(projectId, http, grains));
-        return error ?? PepperEndpoints.Ok(new { schedules = page!.Items.Select(ScheduleView) });
+        var listed = await projects.ListSchedulesAsync(http.Actor(), projectId);
+        return listed.Ok ? PepperEndpoints.Ok(new { schedules = listed.Value!.Select(ScheduleView) }) : PepperEndpoints.From(listed.Error!);
     }
 
-    private static async Task<IResult> GetSchedule(string projectId, string scheduleId, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> GetSchedule(string projectId, string scheduleId, HttpContext http, ProjectService projects)
     {
-        var (schedule, error) = PepperEndpoints.Unwrap<ScheduleView>(await ScheduleEndpoints.GetSchedule(projectId, scheduleId, http, grains));
-        return error ?? PepperEndpoints.Ok(ScheduleView(schedule!));
+        var found = await projects.GetScheduleAsync(http.Actor(), projectId, scheduleId);
+        return found.Ok ? PepperEndpoints.Ok(ScheduleView(found.Value!)) : PepperEndpoints.From(found.Error!);
     }
 
     /// <summary>A schedule: its timing, and the scan it runs in the words of POST /api/scans (scanType, the target
     /// field of its type or the project's repository, branch, failOn).</summary>
     private static async Task<IResult> CreateSchedule(string projectId, HttpContext http, IGrainFactory grains, ScanCatalog catalog,
-        IOptions<ApiOptions> apiOptions, IOptions<ScheduleOptions> scheduleOptions, TargetPolicy targets, Clock clock)
+        ProjectService projects)
     {
+        if (!(await projects.ListSchedulesAsync(http.Actor(), projectId)).Ok) return PepperEndpoints.NotFound($"no project '{projectId}'");
         var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
         if (error is not null) return error;
         var native = new JsonObject();
         try
         {
-            var (type, nativeType, refusal) = PepperScanTypes.Resolve(RequestBody.String(body, "scanType", 50), catalog);
+            var (type, nativeType, refusal) = PepperScanTypes.Resolve(JsonFields.String(body, "scanType", 50), catalog);
             if (type is null || nativeType is null) return refusal!;
             var targetField = PepperScanTypes.TargetField(nativeType.TargetKind);
             native["scan_type"] = nativeType.Name;
@@ -142,24 +148,25 @@ public static class PepperProjects
             }
             native["target"] ??= await PepperScanTypes.ProjectTargetAsync(http, grains, projectId, nativeType.TargetKind);
             if (native["target"] is null) throw new RequestValidationException(targetField, $"{targetField} is required for scanType {type.Word}");
-            PepperEndpoints.UseNativeBody(http, native);
-            var (schedule, refused) = PepperEndpoints.Unwrap<ScheduleView>(
-                await ScheduleEndpoints.CreateSchedule(projectId, http, grains, catalog, apiOptions, scheduleOptions, targets, clock),
-                field => field == "target" ? targetField : PepperEndpoints.FieldName(field));
-            return refused ?? PepperEndpoints.Ok(ScheduleView(schedule!), StatusCodes.Status201Created);
+            // Callbacks of this surface are https to a public address, whatever the deployment allows natively.
+            var created = await projects.CreateScheduleAsync(http.Actor(), projectId, JsonSerializer.SerializeToElement(native),
+                allowPrivateCallbacks: false, http.RequestAborted);
+            return created.Ok
+                ? PepperEndpoints.Ok(ScheduleView(created.Value!), StatusCodes.Status201Created)
+                : PepperEndpoints.From(created.Error!, field => field == "target" ? targetField : PepperEndpoints.FieldName(field));
         }
         catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(ex.Field, ex.Message); }
     }
 
-    private static async Task<IResult> UpdateSchedule(string projectId, string scheduleId, HttpContext http, IGrainFactory grains,
-        IOptions<ScheduleOptions> scheduleOptions, Clock clock)
+    private static async Task<IResult> UpdateSchedule(string projectId, string scheduleId, HttpContext http, ProjectService projects)
     {
+        if (await projects.GetScheduleAsync(http.Actor(), projectId, scheduleId) is { Ok: false } missing) return PepperEndpoints.From(missing.Error!);
         var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
         if (error is not null) return error;
-        try { PepperEndpoints.UseNativeBody(http, PepperEndpoints.Translate(body, ScheduleTimingFields)); }
+        JsonElement native;
+        try { native = JsonSerializer.SerializeToElement(PepperEndpoints.Translate(body, ScheduleTimingFields)); }
         catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(ex.Field, ex.Message); }
-        var (schedule, refused) = PepperEndpoints.Unwrap<ScheduleView>(
-            await ScheduleEndpoints.UpdateSchedule(projectId, scheduleId, http, grains, scheduleOptions, clock));
-        return refused ?? PepperEndpoints.Ok(ScheduleView(schedule!));
+        var updated = await projects.UpdateScheduleAsync(http.Actor(), projectId, scheduleId, native);
+        return updated.Ok ? PepperEndpoints.Ok(ScheduleView(updated.Value!)) : PepperEndpoints.From(updated.Error!);
     }
 }

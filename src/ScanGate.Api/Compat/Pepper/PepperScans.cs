@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using ScanGate.Api.Auth;
@@ -12,8 +13,11 @@ using ScanGate.Scanners.Catalog;
 namespace ScanGate.Api.Compat.Pepper;
 
 /// <summary>What starting a scan needs, bound from the request's services.</summary>
-public sealed class PepperScanServices(IGrainFactory grains, ScanCatalog catalog, TargetPolicy targets, SourceRepositoryServer sources, Clock clock)
+public sealed class PepperScanServices(IGrainFactory grains, ScanCatalog catalog, TargetPolicy targets, SourceRepositoryServer sources, Clock clock,
+    ScanCommands commands, ScanQueries queries)
 {
+    public ScanCommands Commands => commands;
+    public ScanQueries Queries => queries;
     public IGrainFactory Grains => grains;
     public ScanCatalog Catalog => catalog;
     public TargetPolicy Targets => targets;
@@ -49,7 +53,7 @@ public static class PepperScans
             .WithMetadata(new AcceptsUpload(r => r.HasFormContentType));
         api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead);
         api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead);
-        api.MapPost("/scans/{id}/rescan", (string id, HttpContext http, IGrainFactory grains) => Command(id, "rescan", http, grains))
+        api.MapPost("/scans/{id}/rescan", (string id, HttpContext http, IGrainFactory grains, ScanCommands commands) => Command(id, "rescan", http, grains, commands))
             .RequireScope(Scopes.ScansTrigger);
         api.MapPost("/scans/{id}/{command:regex(^(pause|resume|stop|cancel)$)}", Command).RequireScope(Scopes.ScansManage);
         api.MapGet("/scans/{id}/artifacts", ListArtifacts).RequireScope(Scopes.FindingsRead);
@@ -98,7 +102,7 @@ public static class PepperScans
 
     /// <summary>
     /// Starts a scan from this platform's request: the scan type through <see cref="PepperScanTypes"/>, the fields
-    /// renamed into a native body that <see cref="ScanRequestParser"/> validates, then <see cref="ScanEndpoints.StartAsync"/>.
+    /// renamed into a native body that <see cref="ScanRequestParser"/> validates, then <see cref="ScanCommands.StartAsync"/>.
     /// With <paramref name="source"/> the target is an uploaded tree, built (for the request's branch) only once
     /// the rest of the request is known to be good, and served to the scanner over git://.
     /// </summary>
@@ -160,13 +164,14 @@ public static class PepperScans
                 (var url, token) = await services.Sources.PublishAsync(snapshot, uploadName, http.RequestAborted);
                 request = request with { Target = url };
             }
-            var (result, projectKeyUsed) = await ScanEndpoints.StartAsync(http, services.Grains, request, failOnGiven);
+            var result = await services.Commands.StartAsync(http.Actor(), request, failOnGiven);
             if (!result.Ok)
             {
                 if (token is not null) services.Sources.Withdraw(token);
-                return (null, PepperEndpoints.Rewrap(Problems.FromCommand(result)));
+                return (null, PepperEndpoints.From(result.Error!));
             }
-            var id = result.Snapshot!.Id;
+            var (started, projectKeyUsed) = result.Value!;
+            var id = started.Id;
             return (id, PepperEndpoints.Ok(new
             {
                 scanId = id, projectId = projectKeyUsed, status = "QUEUED", scanType = type.Word, nativeScanType = native.Name,
@@ -220,18 +225,24 @@ public static class PepperScans
         rescanOf = s.RescanOf, rescannedAs = s.RescannedAs,
     };
 
-    private static async Task<IResult> ListScans(HttpContext http, IGrainFactory grains, string? projectId, string? status, string? branch,
+    private static async Task<IResult> ListScans(HttpContext http, ScanQueries queries, string? projectId, string? status, string? branch,
         string? cursor, int? limit)
     {
-        var native = await ScanEndpoints.ListScans(http, grains, projectId, status is null ? null : PepperEndpoints.Lower(status), null, branch, null, cursor, limit);
-        var (page, error) = PepperEndpoints.Unwrap<ScanListView>(native);
-        if (error is not null) return error;
+        var statusFilter = StatusWords.ParseWord<ScanStatus>(status is null ? null : PepperEndpoints.Lower(status));
+        if (status is not null && statusFilter is null)
+            return PepperEndpoints.BadRequest("status", $"status must be one of {StatusWords.Words<ScanStatus>().ToUpperInvariant()}");
+        var listed = await queries.ListAsync(http.Actor(), new ScanListQuery
+        {
+            ProjectKey = projectId, Status = statusFilter, Branch = branch, Cursor = cursor, Limit = limit ?? 50,
+        });
+        if (!listed.Ok) return PepperEndpoints.From(listed.Error!);
+        var page = listed.Value!;
         return PepperEndpoints.Ok(new
         {
-            scans = page!.Items.Select(s => new
+            scans = page.Items.Select(s => new
             {
-                scanId = s.Id, projectId = s.Project, scanType = PepperScanTypes.WordOf(s.ScanType, newOnly: false), nativeScanType = s.ScanType,
-                status = s.Status.ToUpperInvariant(), gateResult = PepperEndpoints.GateResult(s.GatePassed),
+                scanId = s.Id, projectId = s.ProjectKey, scanType = PepperScanTypes.WordOf(s.ScanType, newOnly: false), nativeScanType = s.ScanType,
+                status = s.Status.Word().ToUpperInvariant(), gateResult = PepperEndpoints.GateResult(s.GatePassed),
                 criticalCount = s.Counts.Critical, highCount = s.Counts.High, mediumCount = s.Counts.Medium, lowCount = s.Counts.Low,
                 infoCount = s.Counts.Info, target = s.Target, branch = s.Branch, createdAt = s.CreatedAt, completedAt = s.FinishedAt,
             }),
@@ -239,15 +250,15 @@ public static class PepperScans
         });
     }
 
-    private static async Task<IResult> Command(string id, string command, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> Command(string id, string command, HttpContext http, IGrainFactory grains, ScanCommands commands)
     {
         var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
         if (error is not null) return error;
-        var native = await ScanEndpoints.RunCommand(id, command, http, grains);
-        var (view, refused) = PepperEndpoints.Unwrap<ScanView>(native);
-        if (refused is not null) return refused;
+        if (!ScanCommands.TryParseCommand(command, out var c)) return PepperEndpoints.NotFound($"no command '{command}'");
+        var done = await commands.RunAsync(http.Actor(), id, c, http.RequestAborted);
+        if (!done.Ok) return PepperEndpoints.From(done.Error!);
         // The answer is the scan the command leaves (for rescan: the new one), read again in full.
-        var snapshot = await grains.GetGrain<IScanGrain>(view!.Id).Get();
+        var snapshot = await grains.GetGrain<IScanGrain>(done.Value!.Scan.Id).Get();
         return PepperEndpoints.Ok(View(snapshot!), command == "rescan" ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
@@ -255,11 +266,11 @@ public static class PepperScans
     {
         var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
         if (error is not null) return error;
-        var (list, refused) = PepperEndpoints.Unwrap<ArtifactListView>(await ArtifactEndpoints.ListArtifacts(id, http, grains));
-        if (refused is not null) return refused;
+        var listed = await http.RequestServices.GetRequiredService<ArtifactQueries>().ListAsync(http.Caller(), id);
+        if (!listed.Ok) return PepperEndpoints.From(listed.Error!);
         return PepperEndpoints.Ok(new
         {
-            artifacts = list!.Items.Select(a =>
+            artifacts = listed.Value!.Select(a => ArtifactView.Of(a, listed.Value!)).Select(a =>
             {
                 var kind = ArtifactKinds.First(k => k.Value.Word() == a.Type).Key;
                 var query = a.Url.IndexOf('?') is var q and >= 0 ? a.Url[q..] : "";
@@ -292,6 +303,7 @@ public static class PepperScans
     {
         var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
         if (error is not null) return error;
-        return PepperEndpoints.Rewrap(await ArtifactEndpoints.DownloadArtifact(id, type.Word(), name, http, grains));
+        var opened = await http.RequestServices.GetRequiredService<ArtifactQueries>().OpenAsync(http.Caller(), id, type, name, http.RequestAborted);
+        return opened.Ok ? ArtifactEndpoints.Stream(http, opened.Value!) : PepperEndpoints.From(opened.Error!);
     }
 }

@@ -4,13 +4,7 @@ using ScanGate.Contracts;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
 
-namespace ScanGate.Api;
-
-/// <summary>A client's mistake, named by field: becomes a 400 problem.</summary>
-public sealed class RequestValidationException(string field, string detail) : Exception(detail)
-{
-    public string Field { get; } = field;
-}
+namespace ScanGate.Application;
 
 /// <summary>Turns the body of POST /api/v1/scans into a validated <see cref="ScanRequest"/>.</summary>
 public static partial class ScanRequestParser
@@ -58,7 +52,7 @@ public static partial class ScanRequestParser
         if (named)
         {
             // An empty list makes a scan of uploaded results only (it must expect some).
-            var uploadOnly = sc.ValueKind == JsonValueKind.Array && sc.GetArrayLength() == 0 && (RequestBody.Int(body, "expected_uploads", 0, MaxExpectedUploads) ?? 0) > 0;
+            var uploadOnly = sc.ValueKind == JsonValueKind.Array && sc.GetArrayLength() == 0 && (JsonFields.Int(body, "expected_uploads", 0, MaxExpectedUploads) ?? 0) > 0;
             if (sc.ValueKind != JsonValueKind.Array || (sc.GetArrayLength() == 0 && !uploadOnly) || sc.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
                 throw new RequestValidationException("scanners", "scanners must be a non-empty array of scanner names (or empty, with expected_uploads, for a scan of uploaded results only)");
             scanners = sc.EnumerateArray().Select(e => e.GetString()!).Distinct().ToList();
@@ -115,7 +109,7 @@ public static partial class ScanRequestParser
         var gate = ParseGate(body);
         if (gate.NewOnly && project is null)
             throw new RequestValidationException("new_only", "new_only judges findings against the project's baseline: name the project");
-        var expectedUploads = RequestBody.Int(body, "expected_uploads", 0, MaxExpectedUploads) ?? 0;
+        var expectedUploads = JsonFields.Int(body, "expected_uploads", 0, MaxExpectedUploads) ?? 0;
 
         return new ScanRequest
         {
@@ -146,19 +140,19 @@ public static partial class ScanRequestParser
         var baseBranch = OptionalString(body, "base_branch");
         if (baseBranch is not null && !GitRef().IsMatch(baseBranch))
             throw new RequestValidationException("base_branch", "base_branch must be a Git branch name");
-        var newOnly = RequestBody.Bool(body, "new_only") ?? false;
+        var newOnly = JsonFields.Bool(body, "new_only") ?? false;
         var baseCommit = CommitId(body, "base_commit");
         if (!newOnly && (baseBranch is not null || baseCommit is not null))
             throw new RequestValidationException(baseBranch is not null ? "base_branch" : "base_commit", "a baseline only applies with new_only: true");
         return new GateSpec
         {
             MaxCounts = maxCounts,
-            FailOnSast = RequestBody.Bool(body, "fail_on_sast"),
-            FailOnDependency = RequestBody.Bool(body, "fail_on_dependency"),
-            FailOnIac = RequestBody.Bool(body, "fail_on_iac"),
-            FailOnSecrets = RequestBody.Bool(body, "fail_on_secrets"),
+            FailOnSast = JsonFields.Bool(body, "fail_on_sast"),
+            FailOnDependency = JsonFields.Bool(body, "fail_on_dependency"),
+            FailOnIac = JsonFields.Bool(body, "fail_on_iac"),
+            FailOnSecrets = JsonFields.Bool(body, "fail_on_secrets"),
             NewOnly = newOnly, BaseBranch = baseBranch, BaseCommit = baseCommit,
-            ImagePolicy = RequestBody.Enum<ImagePolicyMode>(body, "image_policy") ?? ImagePolicyMode.Enforce,
+            ImagePolicy = JsonFields.Enum<ImagePolicyMode>(body, "image_policy") ?? ImagePolicyMode.Enforce,
         };
     }
 

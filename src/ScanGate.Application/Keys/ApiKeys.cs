@@ -3,7 +3,7 @@ using System.Text;
 using ScanGate.Contracts;
 using ScanGate.Scanners;
 
-namespace ScanGate.Api.Auth;
+namespace ScanGate.Application;
 
 /// <summary>Key material: "sgk_" and 32 random bytes in base64url. Only the SHA-256 is ever kept.</summary>
 public static class ApiKeys

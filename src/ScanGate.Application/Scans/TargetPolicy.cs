@@ -3,7 +3,7 @@ using ScanGate.Contracts;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Adapters;
 
-namespace ScanGate.Api;
+namespace ScanGate.Application;
 
 /// <summary>Bound from "ScanGate:Targets": which targets this deployment scans at all.</summary>
 public sealed class TargetPolicyOptions

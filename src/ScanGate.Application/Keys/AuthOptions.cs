@@ -1,4 +1,4 @@
-namespace ScanGate.Api.Auth;
+namespace ScanGate.Application;
 
 /// <summary>Bound from "ScanGate:Auth".</summary>
 public sealed class AuthOptions
