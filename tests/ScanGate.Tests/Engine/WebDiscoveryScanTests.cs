@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ScanGate.Contracts;
 using ScanGate.Storage;
@@ -6,14 +5,11 @@ using ScanGate.Tests.Infrastructure;
 
 namespace ScanGate.Tests.Engine;
 
-/// <summary>One test cluster for the web tools from Debian.</summary>
-public sealed class WebDiscoveryCluster : ScanClusterFixture;
-
 /// <summary>sqlmap, ffuf and WhatWeb in their real containers (images from deploy/scanners, Debian trixie packages),
 /// driven by real grains, against sites this test serves on 127.0.0.1 with what they should find planted: an
 /// injectable parameter over SQLite (<see cref="InjectableShop"/>), an exposed .git/HEAD and backup.zip
 /// (<see cref="PlantedWebServer"/>), a framework and version the site announces.</summary>
-public sealed class WebDiscoveryScanTests(WebDiscoveryCluster fixture) : IClassFixture<WebDiscoveryCluster>
+public sealed class WebDiscoveryScanTests(ScanClusterFixture fixture) : IClassFixture<ScanClusterFixture>
 {
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
     private ScanCluster Cluster => fixture.Cluster;
