@@ -13,6 +13,14 @@ namespace ScanGate.Tests.Infrastructure;
 
 /// <summary>A real in-process Orleans cluster (InProcessTestClusterBuilder) with ScanGate's silo
 /// composition and the machine's real Docker engine.</summary>
+/// <summary>One test cluster shared by the tests of a class (starting one per test costs more than most scans).</summary>
+public class ScanClusterFixture : IAsyncLifetime
+{
+    public ScanCluster Cluster { get; private set; } = null!;
+    public async Task InitializeAsync() => Cluster = await ScanCluster.StartAsync();
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
 public sealed class ScanCluster : IAsyncDisposable
 {
     public InProcessTestCluster Cluster { get; }
@@ -74,6 +82,16 @@ public sealed class ScanCluster : IAsyncDisposable
             cursor = page.NextCursor;
         } while (cursor is not null);
         return all;
+    }
+
+    /// <summary>Starts a scan, waits for its end, asserts it completed (naming its scanners' states when it did not),
+    /// and gives it with its findings.</summary>
+    public async Task<(ScanSnapshot Done, IReadOnlyList<Finding> Findings)> ScanToCompletionAsync(object request, TimeSpan timeout)
+    {
+        var id = await StartScanAsync(request);
+        var done = await WaitForEndAsync(id, timeout);
+        Assert.True(done.Status == ScanStatus.Completed, JsonSerializer.Serialize(done.Scanners));
+        return (done, await AllFindingsAsync(id));
     }
 
     public async ValueTask DisposeAsync()
