@@ -19,6 +19,10 @@ public sealed record Project
     [Id(10)] public bool CreatedOnTheFly { get; init; }
     /// <summary>The secret inbound Git webhooks of this project are signed with (GitHub) or carry (GitLab); never shown.</summary>
     [Id(11)] public string? WebhookSecret { get; init; }
+    /// <summary>The repository's own ids on its Git host (a GitHub node id "R_kgDO…", a numeric id), by which CI
+    /// integrations that know only those name it.</summary>
+    [Id(12)] public IReadOnlyList<string> RepositoryIds { get; init; } = [];
+    [Id(13)] public string? Description { get; init; }
 }
 
 /// <summary>A project's settings and recent scans. Key: "{orgId}/{projectKey}".</summary>

@@ -66,7 +66,7 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
         var first = NewIssues(output);
         Assert.True(first.GetProperty("new_sast_issues_found").GetInt32() >= 1, output);
         Assert.Equal(1, first.GetProperty("new_iac_issues_found").GetInt32()); // the uploaded checkov SARIF counts as iac
-        Assert.Equal(0, first.GetProperty("new_secrets_issues_found").GetInt32());
+        Assert.Equal(0, first.GetProperty("new_leaked_secret_issues_found").GetInt32());
 
         // The feature head adds a secret and a second bandit finding: with the secrets switch on at HIGH the job fails.
         (code, output) = await CompatProcess.RunScriptAsync("aikido-pipeline.sh",
@@ -74,18 +74,18 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.True(code == 1, output);
         Assert.Contains("aikido gate failed", output);
         var feature = NewIssues(output);
-        Assert.True(feature.GetProperty("new_secrets_issues_found").GetInt32() >= 1, output);
+        Assert.True(feature.GetProperty("new_leaked_secret_issues_found").GetInt32() >= 1, output);
         Assert.Equal(1, feature.GetProperty("new_sast_issues_found").GetInt32()); // only login.py's; app.py's was there at base
         Assert.Equal(0, feature.GetProperty("new_iac_issues_found").GetInt32());
         Assert.Equal(0, feature.GetProperty("new_dependency_issues_found").GetInt32());
-        Assert.Equal(feature.GetProperty("new_sast_issues_found").GetInt32() + feature.GetProperty("new_secrets_issues_found").GetInt32(),
+        Assert.Equal(feature.GetProperty("new_sast_issues_found").GetInt32() + feature.GetProperty("new_leaked_secret_issues_found").GetInt32(),
             feature.GetProperty("new_issues_found").GetInt32());
 
         // The same head with the documented defaults (secrets off, CRITICAL) passes.
         (code, output) = await CompatProcess.RunScriptAsync("aikido-pipeline.sh", Env("feature/login", baseCommit, head));
         Assert.True(code == 0, output);
         Assert.Contains("aikido gate passed", output);
-        Assert.True(NewIssues(output).GetProperty("new_secrets_issues_found").GetInt32() >= 1, output);
+        Assert.True(NewIssues(output).GetProperty("new_leaked_secret_issues_found").GetInt32() >= 1, output);
     }
 
     [Fact]
@@ -123,12 +123,26 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal(commit, native.GetProperty("gate").GetProperty("base_commit").GetString());
 
         // A json-sbom into the repository's live feed (no scan_id) lands in this open scan.
-        var sbom = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(CompatProcess.RepositoryRoot(), "tests", "ScanGate.Tests", "Fixtures", "syft-1.18-image.cyclonedx.json"))).RootElement;
-        var (upStatus, up) = await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/custom", new { repository_id = "web", type = "json-sbom", payload = sbom });
+        // The documented body: payload_type, container_image_name, and Syft's own JSON; the answer is {"success": 1}.
+        Assert.False(running.GetProperty("sbom_scan_completed").GetBoolean());
+        var sbom = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(CompatProcess.RepositoryRoot(), "tests", "ScanGate.Tests", "Fixtures", "syft-1.18-image.json"))).RootElement;
+        await BadUpload(new { repository_id = "web", payload_type = "json-sbom", payload = sbom }, "container_image_name");
+        var (upStatus, up) = await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/custom",
+            new { repository_id = "web", container_image_name = "image-name", payload_type = "json-sbom", payload = sbom });
         Assert.True(upStatus == HttpStatusCode.OK, up.ToString());
-        Assert.Equal(number, up.GetProperty("scan_id").GetInt64());
-        Assert.Equal(1, up.GetProperty("uploads").GetInt32());
-        Assert.Equal(2, up.GetProperty("expected_uploads").GetInt32());
+        Assert.Equal(1, up.GetProperty("success").GetInt32());
+        Assert.Single(up.EnumerateObject());
+        var (_, afterUpload) = await CompatProcess.SendAsync(http, HttpMethod.Get, $"{Api}/repository?scan_id={number}");
+        Assert.True(afterUpload.GetProperty("sbom_scan_completed").GetBoolean(), afterUpload.ToString());
+        var (_, nativeAfter) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, $"/api/v1/scans/{id}");
+        Assert.Equal(1, nativeAfter.GetProperty("uploads").GetInt32());
+
+        async Task BadUpload(object upload, string field)
+        {
+            var (badStatus, bad) = await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/custom", upload);
+            Assert.True(badStatus == HttpStatusCode.BadRequest, bad.ToString());
+            Assert.Equal(field, bad.GetProperty("field").GetString());
+        }
 
         // Another organisation's number 1 is its own, and its key does not see this scan.
         var (_, otherKey, _) = await scangate.TenantAsync("aikido-shape-other");
@@ -168,7 +182,7 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
         await BadRequest(Start(branch: null), "branch_name", path);
         await BadRequest(Start(severity: "SEVERE"), "minimum_severity", path);
         await BadRequest(Start(head: "not-a-commit"), "head_commit_id", path);
-        await BadRequest(new { type = "trivy", scan_id = 1, payload = new { } }, "type", $"{Api}/custom");
+        await BadRequest(new { payload_type = "trivy", scan_id = 1, payload = new { } }, "payload_type", $"{Api}/custom");
         Assert.Equal(HttpStatusCode.BadRequest, (await CompatProcess.SendAsync(http, HttpMethod.Get, $"{path}?scan_id=abc")).Status);
         // Unknown repository, unknown scan, and no open scan to upload into.
         var (unknownStatus, unknown) = await CompatProcess.SendAsync(http, HttpMethod.Post, path, Start(repository: "nope"));
@@ -177,17 +191,37 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(http, HttpMethod.Get, $"{path}?scan_id=999")).Status);
         // With no open scan, an upload goes into the repository's live feed: a scan of that report alone, completed.
         var (feedStatus, feed) = await CompatProcess.SendAsync(http, HttpMethod.Post, $"{Api}/custom",
-            new { repository_id = "api", type = "checkov", payload = new { version = "2.1.0", runs = Array.Empty<object>() } });
+            new { repository_id = "api", payload_type = "checkov", payload = new { version = "2.1.0", runs = Array.Empty<object>() } });
         Assert.True(feedStatus == HttpStatusCode.OK, feed.ToString());
-        var feedNumber = feed.GetProperty("scan_id").GetInt64();
+        Assert.Equal(1, feed.GetProperty("success").GetInt32());
+        // The feed's scan is this organisation's first aikido number.
         JsonElement fed = default;
         for (var i = 0; i < 100; i++)
         {
-            fed = (await CompatProcess.SendAsync(http, HttpMethod.Get, $"{path}?scan_id={feedNumber}")).Body;
+            fed = (await CompatProcess.SendAsync(http, HttpMethod.Get, $"{path}?scan_id=1")).Body;
             if (fed.TryGetProperty("all_scans_completed", out var all) && all.GetBoolean() && fed.TryGetProperty("gate_passed", out var gp) && gp.ValueKind != JsonValueKind.Null) break;
             await Task.Delay(200);
         }
         Assert.True(fed.GetProperty("gate_passed").GetBoolean(), fed.ToString());
+        // The platform's own repository ids (a GitHub node id, a number) name the project once it lists them.
+        var (patchStatus, patched) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Patch, "/api/v1/projects/api",
+            new { repository_ids = new object[] { "R_kgDOJf6H8g", 12 } });
+        Assert.True(patchStatus == HttpStatusCode.OK, patched.ToString());
+        var byNodeId = await CompatProcess.SendAsync(http, HttpMethod.Post, path, Start(repository: "R_kgDOJf6H8g"));
+        Assert.True(byNodeId.Status == HttpStatusCode.OK, byNodeId.Body.ToString());
+        var byNumber = await CompatProcess.SendAsync(http, HttpMethod.Post, path, new Dictionary<string, object?>
+        {
+            ["repository_id"] = 12, ["base_commit_id"] = commit, ["head_commit_id"] = commit, ["branch_name"] = "main",
+        });
+        Assert.True(byNumber.Status == HttpStatusCode.OK, byNumber.Body.ToString());
+        // The document's own example body ends in a trailing comma: read as the platform reads it.
+        using (var raw = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent($"{{ \"version\": \"1.0.5\", \"branch_name\": \"main\", \"repository_id\": 12, \"base_commit_id\": \"{commit}\", \"head_commit_id\": \"{commit}\", \"expected_amount_json_sboms\": 0, }}",
+                System.Text.Encoding.UTF8, "application/json"),
+        })
+        using (var response = await http.SendAsync(raw))
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
 
         // The rate limit: 429.
         var slow = await TenantWithProjectAsync("aikido-rate", "api", git.Url, rate: 2);
