@@ -87,7 +87,9 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal(0, scan.GetProperty("criticalCount").GetInt32());
         Assert.Equal(0, scan.GetProperty("highCount").GetInt32());
         Assert.Equal(head, scan.GetProperty("commitSha").GetString());
-        var gitleaks = scan.GetProperty("scannerProgress").GetProperty("gitleaks");
+        Assert.Equal(id, scan.GetProperty("id").GetString());
+        Assert.Contains(scan.GetProperty("gateResult").GetString(), new[] { "PASSED", "FAILED", "PENDING" });
+        var gitleaks = scan.GetProperty("scannerProgress").GetProperty("GITLEAKS");
         Assert.Equal("COMPLETED", gitleaks.GetProperty("status").GetString());
         Assert.Equal(gitleaks.GetProperty("filesTotal").GetInt32(), gitleaks.GetProperty("filesCompleted").GetInt32());
 

@@ -98,6 +98,7 @@ public static class PepperEndpoints
         "fail_on_severity" => "failOn",
         "project" or "key" or "new_only" => "projectId",
         "note" => "statusNote",
+        "repository_url" => "repoUrl",
         "scan_id" => "scanId",
         _ => SnakeToCamel(native),
     };
