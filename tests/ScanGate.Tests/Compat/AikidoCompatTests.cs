@@ -9,6 +9,7 @@ namespace ScanGate.Tests.Compat;
 /// the documented error codes.</summary>
 public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<CompatProcess>
 {
+    private const string BasePath = "/compat/aikido";
     private const string Api = "/compat/aikido/api/integrations/continuous_integration/scan";
     private const string Header = "X-AIK-API-SECRET";
     private string BaseUrl => scangate.Process.Http.BaseAddress + "compat/aikido";
@@ -148,6 +149,24 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
         var (_, otherKey, _) = await scangate.TenantAsync("aikido-shape-other");
         Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(scangate.Client(otherKey, Header), HttpMethod.Get, $"{Api}/repository?scan_id={number}")).Status);
         await CompatProcess.SendAsync(scangate.Admin, HttpMethod.Post, $"/api/v1/scans/{id}/cancel"); // nothing more to see
+    }
+
+    [Fact]
+    public async Task A_ci_token_in_the_platforms_shape_is_made_here_and_read_only_from_its_header()
+    {
+        var (_, admin, _) = await scangate.TenantAsync("aikido-token", preset: "admin");
+        var (status, created) = await CompatProcess.SendAsync(scangate.Client(admin, Header), HttpMethod.Post, $"{BasePath}/api/keys", new { name = "ci" });
+        Assert.True(status == HttpStatusCode.Created, created.ToString());
+        var token = created.GetProperty("token").GetString()!;
+        Assert.Matches("^AIK_CI_[A-Za-z0-9]{64}$", token);
+        // The token starts and reads scans (404 for a number it does not have), in X-AIK-API-SECRET only.
+        Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(scangate.Client(token, Header), HttpMethod.Get, $"{Api}/repository?scan_id=1")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(token, "Bearer"), HttpMethod.Get, $"{Api}/repository?scan_id=1")).Status);
+        // It cannot make keys itself, and once revoked it is refused.
+        Assert.Equal(HttpStatusCode.Forbidden, (await CompatProcess.SendAsync(scangate.Client(token, Header), HttpMethod.Post, $"{BasePath}/api/keys", new { name = "x" })).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await CompatProcess.SendAsync(scangate.Client(admin, Header), HttpMethod.Delete,
+            $"{BasePath}/api/keys/{created.GetProperty("id").GetString()}")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await CompatProcess.SendAsync(scangate.Client(token, Header), HttpMethod.Get, $"{Api}/repository?scan_id=1")).Status);
     }
 
     [Fact]

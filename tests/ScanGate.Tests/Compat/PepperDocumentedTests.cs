@@ -21,20 +21,8 @@ public sealed class PepperDocumentedTests(CompatProcess scangate) : IClassFixtur
     private static Task<(HttpStatusCode Status, JsonElement Body)> Send(HttpClient http, HttpMethod method, string path, object? body = null) =>
         CompatProcess.SendAsync(http, method, path, body);
 
-    private static async Task<(int Code, string Output)> Run(string workDir, string command, IReadOnlyDictionary<string, string> env)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo("bash", ["-c", command])
-        {
-            WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> Run(string workDir, string command, IReadOnlyDictionary<string, string> env) =>
+        CompatProcess.RunBashAsync(["-c", command], env, workDir);
 
     [Fact]
     public async Task The_documented_curl_upload_answers_scanId_projectId_and_QUEUED()
