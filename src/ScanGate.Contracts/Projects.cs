@@ -40,6 +40,8 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("record-baseline")] Task RecordBaseline(string scanId, string? branch, string? commit);
     /// <summary>The scan a new_only gate compares with: the commit's when given and known, else the branch's.</summary>
     [Alias("find-baseline"), ReadOnly] Task<string?> FindBaseline(string? branch, string? commit);
+    /// <summary>The completed scan of exactly this commit, if the project has one (no branch fallback).</summary>
+    [Alias("find-commit-baseline"), ReadOnly] Task<string?> FindCommitBaseline(string commit);
 
     /// <summary>Starts a scan of this project: the one place a scan is started from a request, for the API and
     /// for schedules alike. The scan takes the project's gate unless the request chose its own.</summary>

@@ -162,7 +162,8 @@ public static class AikidoEndpoints
             };
             var (request, _) = await ScanRequestParser.ParseAllowedAsync(JsonSerializer.SerializeToElement(native), catalog, http.Caller().OrgId,
                 allowPrivateCallbacks: false, targets, http.RequestAborted);
-            var result = await commands.StartAsync(http.Actor(), request, failOnGiven: true);
+            // The base commit is scanned first when the project never was at it, so that only what the head adds is new.
+            var result = await commands.StartAgainstBaseAsync(http.Actor(), request, failOnGiven: true);
             if (!result.Ok) return CompatSurface.From(result.Error!, Field);
             var number = await Numbers(grains, http).Assign(result.Value!.Scan.Id);
             return TypedResults.Ok(new { scan_id = number });

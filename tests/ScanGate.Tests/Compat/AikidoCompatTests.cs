@@ -90,6 +90,34 @@ public sealed class AikidoCompatTests(CompatProcess scangate) : IClassFixture<Co
     }
 
     [Fact]
+    public async Task A_base_commit_never_scanned_is_scanned_first_so_only_what_the_head_adds_is_new()
+    {
+        await using var git = await GitRepositoryServer.StartAsync(BaseFiles);
+        var baseCommit = await git.RevParseAsync("HEAD");
+        var head = await git.CommitOnBranchAsync("feature/login", FeatureFiles, "login");
+        var key = await TenantWithProjectAsync("aikido-unscanned-base", "shop", git.Url);
+        var (code, output) = await CompatProcess.RunScriptAsync("aikido-pipeline.sh", new Dictionary<string, string>
+        {
+            ["AIKIDO_URL"] = BaseUrl, ["AIKIDO_API_SECRET"] = key, ["REPOSITORY_ID"] = "shop", ["BASE_COMMIT"] = baseCommit,
+            ["HEAD_COMMIT"] = head, ["BRANCH_NAME"] = "feature/login",
+        });
+        Assert.True(code == 0, output); // the documented defaults: secrets do not fail the gate
+        var found = NewIssues(output);
+        Assert.Equal(1, found.GetProperty("new_sast_issues_found").GetInt32()); // login.py's only: app.py's is in the base
+        Assert.True(found.GetProperty("new_leaked_secret_issues_found").GetInt32() >= 1, output);
+
+        // Natively: the scan of the base commit ScanGate started, and the head judged against it.
+        var (_, list) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, "/api/v1/scans?project=shop");
+        var scans = list.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, scans.Count);
+        var (_, headScan) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, $"/api/v1/scans/{scans[0].GetProperty("id").GetString()}");
+        var (_, baseScan) = await CompatProcess.SendAsync(scangate.Client(key), HttpMethod.Get, $"/api/v1/scans/{scans[1].GetProperty("id").GetString()}");
+        Assert.Equal(baseCommit, baseScan.GetProperty("commit").GetString());
+        Assert.Equal("completed", baseScan.GetProperty("status").GetString());
+        Assert.Equal(baseScan.GetProperty("id").GetString(), headScan.GetProperty("gate").GetProperty("baseline_scan_id").GetString());
+    }
+
+    [Fact]
     public async Task Start_answers_an_integer_id_that_reads_while_running_and_natively()
     {
         await using var git = await GitRepositoryServer.StartAsync(BaseFiles);
