@@ -101,6 +101,9 @@ public sealed class HarborguardCompatTests(HarborguardProcess scangate) : IClass
             new { image = Image, scanners = new[] { "trivy", "grype", "syft", "dockle", "osv", "dive" } });
         Assert.Equal(HttpStatusCode.Accepted, status);
         var id = queued.GetProperty("scanId").GetString()!;
+        DocumentedShape.Assert(queued, """
+            { "scanId": "scan-lq8a4f2x-9k3p1m", "status": "PENDING", "message": "Scan queued for execution", "url": "/dashboard/scans/scan-lq8a4f2x-9k3p1m" }
+            """, closed: true);
         Assert.Equal("PENDING", queued.GetProperty("status").GetString());
         Assert.Equal("Scan queued for execution", queued.GetProperty("message").GetString());
         Assert.Equal($"/scans/{id}", queued.GetProperty("url").GetString()); // the console's page of the scan
@@ -108,6 +111,9 @@ public sealed class HarborguardCompatTests(HarborguardProcess scangate) : IClass
         var first = await GetAsync(scangate.Client(key), id);
         Assert.Contains(first.GetProperty("status").GetString(), new[] { "PENDING", "IN_PROGRESS", "COMPLETED" });
         var done = await WaitForEndAsync(scangate.Client(key), id);
+        DocumentedShape.Assert(done, """
+            { "id": "scan-lq8a4f2x-9k3p1m", "status": "COMPLETED", "compliance": "B", "counts": { "critical": 0, "high": 2, "medium": 14, "low": 31 } }
+            """);
         Assert.Equal("COMPLETED", done.GetProperty("status").GetString());
         Assert.Equal("D", done.GetProperty("compliance").GetString()); // dockle's FATAL checks
         Assert.Equal(Image, done.GetProperty("image").GetString());

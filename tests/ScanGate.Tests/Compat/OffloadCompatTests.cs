@@ -86,6 +86,11 @@ public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<C
             if (data.GetProperty("status").GetString() is "completed" or "failed") break;
         }
         var (_, results) = await CompatProcess.SendAsync(http, HttpMethod.Get, $"/compat/offload/api/cicd/scans/{id}/results");
+        // "status, findings_count, findings_by_severity, gate_passed, fail_on_severity, your pipeline_context, and the full result object"
+        DocumentedShape.Assert(results, """
+            { "data": { "status": "completed", "findings_count": 1, "findings_by_severity": { "critical": 0, "high": 0, "medium": 0, "low": 0 },
+              "gate_passed": true, "fail_on_severity": "high", "pipeline_context": null, "result": {} } }
+            """);
         var r = results.GetProperty("data");
         Assert.Equal("completed", r.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Number, r.GetProperty("findings_count").ValueKind);
@@ -122,6 +127,10 @@ public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<C
         var (status, body) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger",
             new { scan_type = "network_discovery", target = "127.0.0.1:9", scan_profile = "port_scan", fail_on_severity = "critical", branch = "main", pipeline_context = new { run = 7 } });
         Assert.Equal(HttpStatusCode.Created, status);
+        DocumentedShape.Assert(body, """
+            { "data": { "scan_id": "…", "status": "pending", "scan_type": "nuclei", "scan_profile": "standard", "target": "https://staging.example.com",
+              "status_url": "/api/cicd/scans/<scan_id>/status", "results_url": "/api/cicd/scans/<scan_id>/results" } }
+            """, closed: true);
         var data = body.GetProperty("data");
         var id = data.GetProperty("scan_id").GetString()!;
         Assert.Equal("pending", data.GetProperty("status").GetString());

@@ -75,6 +75,7 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         var (status, started) = await Send(http, HttpMethod.Post, $"{Api}/scans",
             new { repoUrl = clean.Url, scanType = "SECRETS_ONLY", branch = "main", commitSha = head, failOn = "high" });
         Assert.Equal(HttpStatusCode.Created, status);
+        DocumentedShape.Assert(started, """{ "scanId": "cl…", "projectId": "cl…", "status": "QUEUED" }""");
         var id = started.GetProperty("scanId").GetString()!;
         Assert.Equal("QUEUED", started.GetProperty("status").GetString());
         Assert.Equal("app", started.GetProperty("projectId").GetString()); // made from the repository's name
@@ -88,6 +89,10 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal(0, scan.GetProperty("highCount").GetInt32());
         Assert.Equal(head, scan.GetProperty("commitSha").GetString());
         Assert.Equal(id, scan.GetProperty("id").GetString());
+        DocumentedShape.Assert(scan, """
+            { "id": "…", "status": "RUNNING", "gateResult": "PASSED", "criticalCount": 0, "highCount": 3,
+              "scannerProgress": { "GITLEAKS": { "status": "RUNNING", "filesCompleted": 12, "filesTotal": 88 } } }
+            """);
         Assert.Contains(scan.GetProperty("gateResult").GetString(), new[] { "PASSED", "FAILED", "PENDING" });
         var gitleaks = scan.GetProperty("scannerProgress").GetProperty("GITLEAKS");
         Assert.Equal("COMPLETED", gitleaks.GetProperty("status").GetString());
@@ -106,6 +111,7 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
 
         // Artifacts: the list, the log, and the export formats.
         var (artifactsStatus, artifacts) = await Send(http, HttpMethod.Get, $"{Api}/scans/{id}/artifacts");
+        DocumentedShape.Assert(artifacts, """{ "artifacts": [ { "type": "SBOM_CYCLONEDX", "size": 12453, "downloadPath": "..." } ] }""");
         Assert.Equal(HttpStatusCode.OK, artifactsStatus);
         var log = Assert.Single(artifacts.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("type").GetString() == "SCAN_LOG");
         Assert.Equal($"{Api}/scans/{id}/artifacts/log", log.GetProperty("downloadPath").GetString());
@@ -407,6 +413,10 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(fresh, HttpMethod.Get, $"{Api}/scans")).Status);
 
         var (_, first) = await Send(http, HttpMethod.Get, $"{Api}/audit-log?limit=1");
+        DocumentedShape.Assert(first, """
+            { "entries": [ { "id": "…", "action": "scan.queued", "resource": "scan", "resourceId": "…", "user": { "id": "…", "email": "…" },
+              "ipAddress": "…", "details": {}, "createdAt": "…" } ], "nextCursor": "…" }
+            """);
         var entry = Assert.Single(first.GetProperty("entries").EnumerateArray());
         Assert.Equal("key.revoked", entry.GetProperty("action").GetString());
         Assert.Equal("key", entry.GetProperty("resource").GetString());
@@ -434,6 +444,7 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
 
         var (status, page) = await Send(http, HttpMethod.Get, $"{Api}/findings?scanId={scanId}&severity=HIGH&status=OPEN");
         Assert.Equal(HttpStatusCode.OK, status);
+        DocumentedShape.Assert(page, """{ "findings": [ { "id": "…", "severity": "HIGH", "title": "…", "filePath": "…", "startLine": 1 } ] }""");
         var finding = Assert.Single(page.GetProperty("findings").EnumerateArray());
         var findingId = finding.GetProperty("id").GetString()!;
         Assert.Equal("OPEN", finding.GetProperty("status").GetString());
@@ -460,6 +471,10 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         // Trends: one entry per day with today's scan and its finding, and the time to resolve the high finding.
         var (trendStatus, trends) = await Send(http, HttpMethod.Get, $"{Api}/dashboard/trends?days=7");
         Assert.Equal(HttpStatusCode.OK, trendStatus);
+        DocumentedShape.Assert(trends, """
+            { "days": 30, "series": [ { "date": "2026-05-01", "critical": 0, "high": 2, "medium": 5, "low": 8, "scans": 3, "gateFailed": 1 } ],
+              "mttr": { "HIGH": { "count": 4, "meanHours": 12.5 } } }
+            """);
         var series = trends.GetProperty("series").EnumerateArray().ToList();
         Assert.Equal(7, series.Count);
         var today = series[^1];

@@ -62,6 +62,7 @@ public sealed class PepperDocumentedTests(CompatProcess scangate) : IClassFixtur
             failOn = new[] { "CRITICAL", "HIGH" },
         });
         Assert.True(status == HttpStatusCode.OK, blocked.ToString());
+        DocumentedShape.Assert(blocked, """{ "findings": [ { "severity": "HIGH", "filePath": "src/foo.ts", "startLine": 42 } ], "summary": {}, "block": true }""");
         Assert.True(blocked.GetProperty("block").GetBoolean());
         Assert.Equal(JsonValueKind.Object, blocked.GetProperty("summary").ValueKind);
         var finding = Assert.Single(blocked.GetProperty("findings").EnumerateArray());
@@ -134,6 +135,9 @@ public sealed class PepperDocumentedTests(CompatProcess scangate) : IClassFixtur
         (ideStatus, ide) = await Send(http, HttpMethod.Get, $"{Api}/ide/findings?projectId=app&filePath={GitRepositoryServer.SecretFile}&minSeverity=HIGH");
         Assert.Equal(HttpStatusCode.OK, ideStatus);
         Assert.Equal(id, ide.GetProperty("scan").GetProperty("id").GetString());
+        DocumentedShape.Assert(ide, """
+            { "project": {}, "scan": {}, "findings": [ { "id": "…", "severity": "HIGH", "title": "…", "filePath": "src/foo.ts", "startLine": 42 } ] }
+            """);
         var f = Assert.Single(ide.GetProperty("findings").EnumerateArray());
         Assert.Equal(GitRepositoryServer.SecretFile, f.GetProperty("filePath").GetString());
         Assert.Equal(GitRepositoryServer.SecretLine, f.GetProperty("startLine").GetInt32());
