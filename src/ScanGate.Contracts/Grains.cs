@@ -6,8 +6,11 @@ namespace ScanGate.Contracts;
 [Alias("scangate.IScanGrain")]
 public interface IScanGrain : IGrainWithStringKey
 {
-    [Alias("start")] Task<CommandResult> Start(ScanRequest request);
-    [Alias("get")] Task<ScanSnapshot?> Get();
+    /// <summary>Records the scan as queued and asks admission for a slot; <paramref name="rescanOf"/> names the scan it
+    /// repeats, if any.</summary>
+    [Alias("start")] Task<CommandResult> Start(ScanRequest request, string? rescanOf);
+    /// <summary>Answered from memory, even while the scan is busy (finishing, say): a status read never waits.</summary>
+    [Alias("get"), AlwaysInterleave] Task<ScanSnapshot?> Get();
     [Alias("pause")] Task<CommandResult> Pause();
     [Alias("resume")] Task<CommandResult> Resume();
     [Alias("stop")] Task<CommandResult> Stop();
@@ -15,17 +18,10 @@ public interface IScanGrain : IGrainWithStringKey
     /// <summary>Starts a new scan with the same request and links the two.</summary>
     [Alias("rescan")] Task<CommandResult> Rescan();
     /// <summary>Events after <paramref name="afterSequence"/> still held in memory, oldest first.</summary>
-    [Alias("events-since")] Task<IReadOnlyList<ScanEvent>> EventsSince(long afterSequence);
+    [Alias("events-since"), AlwaysInterleave] Task<IReadOnlyList<ScanEvent>> EventsSince(long afterSequence);
 
     /// <summary>A page of the scan's findings (empty for an unknown scan).</summary>
-    [Alias("findings")] Task<FindingPage> Findings(FindingQuery query);
-
-    /// <summary>Admission granted the scan a slot: it starts its runs.</summary>
-    [OneWay, Alias("admitted")] Task Admitted();
-
-    [Alias("link-rescan")] Task LinkRescanOf(string originalScanId);
-    [OneWay, Alias("on-run-progress")] Task OnRunProgress(RunProgress progress);
-    [Alias("on-run-finished")] Task OnRunFinished(RunOutcome outcome);
+    [Alias("findings"), AlwaysInterleave] Task<FindingPage> Findings(FindingQuery query);
 
     /// <summary>Findings of a report uploaded from a scanner run elsewhere, in batches; the scan must not be over.</summary>
     [Alias("add-uploaded-findings")] Task<CommandResult> AddUploadedFindings(IReadOnlyList<Finding> batch);

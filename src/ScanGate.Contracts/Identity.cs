@@ -144,7 +144,9 @@ public interface IOrganizationGrain : IGrainWithStringKey
     [Alias("update-member")] Task<CommandResult<Member>> UpdateMember(string memberId, OrgRole role);
     /// <summary>Removes a member and revokes every key of theirs.</summary>
     [Alias("remove-member")] Task<CommandResult<Member>> RemoveMember(string memberId);
-    [Alias("role-of"), ReadOnly] Task<OrgRole?> RoleOf(string memberId);
+    /// <summary>Interleaves with everything: an API key grain asks it while authenticating, and must not wait behind a
+    /// change of members (which revokes keys).</summary>
+    [Alias("role-of"), AlwaysInterleave] Task<OrgRole?> RoleOf(string memberId);
     [Alias("register-key")] Task RegisterKey(string keyId, string keyHash, string memberId);
     [Alias("key-hash"), ReadOnly] Task<string?> KeyHash(string keyId);
     [Alias("key-hashes"), ReadOnly] Task<IReadOnlyList<string>> KeyHashes();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ScanGate.Contracts;
 
@@ -9,6 +10,9 @@ public sealed class AdmissionOptions
     public const string Section = "ScanGate:Admission";
     /// <summary>Scans that may run at once across the whole deployment.</summary>
     public int MaxConcurrentScans { get; set; } = 16;
+    /// <summary>How often admission checks its running set against the scans' real states: it takes back the slots of
+    /// scans that are over or gone, and tells an admitted scan that has not started its runs again.</summary>
+    public double ReconcileSeconds { get; set; } = 30;
 }
 
 [GenerateSerializer, Alias("scangate.admission-state.v1")]
@@ -25,13 +29,57 @@ public sealed class AdmissionState
 /// Grants scan slots: at most the deployment's limit at once, at most each organisation's own limit,
 /// and when a slot frees it goes to the next organisation in rotation that has a scan waiting, so a
 /// burst from one tenant waits behind a single scan of another, never the other way round.
+/// The one-way "admitted" is never the only record of a grant: the running set is durable, and it is reconciled with
+/// the scans' real states periodically (a timer while active, a reminder that brings admission back after its silo is
+/// lost), so a grant that never became a started scan is repeated and a slot whose scan is over is taken back.
 /// </summary>
 public sealed class AdmissionGrain(
     [PersistentState("admission", "state")] IPersistentState<AdmissionState> store,
-    IOptions<AdmissionOptions> options) : Grain, IAdmissionGrain
+    IOptions<AdmissionOptions> options,
+    ILogger<AdmissionGrain> logger) : Grain, IAdmissionGrain, IRemindable
 {
+    private const string ReconcileReminder = "reconcile";
     private AdmissionState S => store.State;
     private int Capacity => Math.Max(1, options.Value.MaxConcurrentScans);
+    private TimeSpan ReconcilePeriod => TimeSpan.FromSeconds(Math.Max(0.2, options.Value.ReconcileSeconds));
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(ReconcileAsync, new GrainTimerCreationOptions
+        {
+            DueTime = ReconcilePeriod, Period = ReconcilePeriod, KeepAlive = true, Interleave = false,
+        });
+        await this.RegisterOrUpdateReminder(ReconcileReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask; // being active is the point
+
+    /// <summary>Takes back the slots of scans that are over or gone; tells admitted scans still queued again.</summary>
+    private async Task ReconcileAsync()
+    {
+        var over = new List<string>();
+        foreach (var scanId in S.Running.Keys.ToList())
+        {
+            ScanSnapshot? scan;
+            try
+            {
+                scan = await GrainFactory.GetGrain<IScanGrain>(scanId).Get().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception ex) when (ex is TimeoutException or OrleansException)
+            {
+                logger.LogInformation(ex, "Admission: scan {ScanId} did not answer; checked again next time", scanId);
+                continue;
+            }
+            if (scan is null || scan.Status.IsTerminal()) over.Add(scanId);
+            else if (scan.Status == ScanStatus.Queued) Notify([scanId]); // admitted, but its runs have not started
+        }
+        if (over.Count == 0) return;
+        logger.LogWarning("Admission: took back the slots of {Count} scans that are over: {Scans}", over.Count, string.Join(", ", over));
+        foreach (var id in over) S.Running.Remove(id);
+        var granted = GrantAll();
+        await store.WriteStateAsync();
+        Notify(granted);
+    }
 
     public async Task<bool> Enqueue(string scanId, string orgId, int orgMaxConcurrent)
     {
@@ -81,6 +129,6 @@ public sealed class AdmissionGrain(
     // One-way: a scan waiting in Start or Release must never be called back inside the same chain.
     private void Notify(IEnumerable<string> scans)
     {
-        foreach (var id in scans) GrainFactory.GetGrain<IScanGrain>(id).Admitted().Ignore();
+        foreach (var id in scans) GrainFactory.GetGrain<IScanCallbacks>(id).Admitted().Ignore();
     }
 }

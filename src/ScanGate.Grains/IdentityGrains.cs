@@ -17,9 +17,11 @@ public sealed class ApiKeyState
 /// checks expiry, revocation, the member's current role and the per-minute rate limit, here, so every
 /// API node of a cluster sees the same answer.
 /// </summary>
+/// <remarks>Authenticate asks the organisation for the member's role, and the organisation revokes keys when it removes
+/// a member: RoleOf interleaves and the revocation is one-way, so neither grain can wait on the other.</remarks>
 public sealed class ApiKeyGrain(
     [PersistentState("apikey", "state")] IPersistentState<ApiKeyState> store,
-    Clock clock) : Grain, IApiKeyGrain
+    Clock clock) : Grain, IApiKeyGrain, IKeyRevocation
 {
     private static readonly TimeSpan LastUsedWriteInterval = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan RoleCacheTime = TimeSpan.FromSeconds(10);
@@ -90,6 +92,8 @@ public sealed class ApiKeyGrain(
         }
     }
 
+    public Task RevokeForRemovedMember() => Revoke();
+
     public async Task<bool> Revoke()
     {
         if (Record is null || Record.RevokedAt is not null) return false;
@@ -104,6 +108,14 @@ public sealed class ApiKeyGrain(
         _limiter?.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>A key revoked because its member was removed from the organisation: sent by the organisation only. Key: as
+/// <see cref="IApiKeyGrain"/>.</summary>
+[Alias("scangate.IKeyRevocation")]
+internal interface IKeyRevocation : IGrainWithStringKey
+{
+    [Orleans.Concurrency.OneWay, Alias("revoke-for-removed-member")] Task RevokeForRemovedMember();
 }
 
 [GenerateSerializer, Alias("scangate.org-state.v1")]
@@ -174,8 +186,10 @@ public sealed class OrganizationGrain(
             return CommandResult<Member>.Fail(CommandError.Conflict, "an organisation keeps at least one admin");
         S.Members.Remove(memberId);
         await store.WriteStateAsync();
+        // One-way: a key grain authenticating may be waiting on this grain's RoleOf right now. The member's removal,
+        // stored above, is the record of the decision: a key of a removed member fails authentication either way.
         foreach (var (keyId, owner) in S.KeyMembers.Where(kv => kv.Value == memberId).ToList())
-            await GrainFactory.GetGrain<IApiKeyGrain>(S.Keys[keyId]).Revoke();
+            GrainFactory.GetGrain<IKeyRevocation>(S.Keys[keyId]).RevokeForRemovedMember().Ignore();
         return CommandResult<Member>.Success(member);
     }
 

@@ -136,7 +136,7 @@ public sealed class ProjectGrain(
             OrgId = project.OrgId,
             ProjectKey = project.Key,
             FailOnSeverity = failOnSeverityChosen ? request.FailOnSeverity : project.FailOnSeverity,
-        });
+        }, rescanOf: null);
     }
 
     /// <summary>The project key part of this grain's key ("{orgId}/{projectKey}"), for messages about a project that does not exist.</summary>

@@ -27,6 +27,7 @@ public sealed class ScanState
     /// <summary>Stopped or Cancelled once a stop or cancel is under way; the scan ends in that status.</summary>
     [Id(11)] public ScanStatus? Ending { get; set; }
     [Id(12)] public long Sequence { get; set; }
+    /// <summary>Written by versions that delivered callbacks from the scan grain; delivery is now <see cref="CallbackDeliveryGrain"/>'s.</summary>
     [Id(13)] public CallbackState? Callback { get; set; }
     [Id(14)] public GateVerdict? Verdict { get; set; }
     [Id(15)] public int Uploads { get; set; }
@@ -62,8 +63,6 @@ public sealed class CallbackState
 /// Every event it publishes carries the next sequence number, so SSE clients can resume.
 /// </summary>
 public sealed class ScanGrain(
-    IHttpClientFactory httpClients,
-    Microsoft.Extensions.Options.IOptions<CallbackOptions> callbackOptions,
     [PersistentState("scan", "state")] IPersistentState<ScanState> store,
     ScanCatalog catalog,
     IContainerRuntime runtime,
@@ -72,7 +71,7 @@ public sealed class ScanGrain(
     IScanIndex index,
     ScanSnapshotMirror mirror,
     Microsoft.Extensions.Options.IOptions<UploadOptions> uploadOptions,
-    ILogger<ScanGrain> logger) : Grain, IScanGrain, IRemindable, IIncomingGrainCallFilter
+    ILogger<ScanGrain> logger) : Grain, IScanGrain, IScanCallbacks, IRemindable, IIncomingGrainCallFilter
 {
     /// <summary>A call that failed half-way (its state write refused, say, while the database restarts) leaves
     /// memory ahead of storage: this activation is dropped so the caller's retry starts from what was stored.</summary>
@@ -89,13 +88,12 @@ public sealed class ScanGrain(
         }
     }
 
-    private const string CallbackReminder = "callback";
-    private Task? _delivery;
-    private const int EventBufferSize = 2000;
+    /// <summary>Brings a scan whose runs are all over back to its verdict when finishing failed or its silo died.</summary>
+    private const string FinishReminder = "finish";
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
-    private readonly LinkedList<ScanEvent> _recent = new();
-    private IAsyncStream<ScanEvent>? _stream;
+    private ScanEventLog _events = null!;
     private IGrainTimer? _keepAlive;
+    private bool _finishing;
     private ScanLogSpool? _log;
 
     private ScanState S => store.State;
@@ -103,9 +101,10 @@ public sealed class ScanGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _stream = this.GetStreamProvider(ScanStreams.Provider).GetStream<ScanEvent>(StreamId.Create(ScanStreams.Namespace, ScanId));
+        var stream = this.GetStreamProvider(ScanStreams.Provider).GetStream<ScanEvent>(StreamId.Create(ScanStreams.Namespace, ScanId));
+        _events = new ScanEventLog(S, stream, logger, ScanId);
         // A reactivated scan must never reuse a sequence number published before its last write.
-        if (S.Request is not null && !S.Status.IsTerminal()) S.Sequence += 100_000;
+        if (S.Request is not null && !S.Status.IsTerminal()) _events.SkipPastUnsavedEvents();
         if (S.Request is not null && !S.Status.IsTerminal())
         {
             StartKeepAlive();
@@ -125,7 +124,7 @@ public sealed class ScanGrain(
         return Task.CompletedTask;
     }
 
-    public async Task<CommandResult> Start(ScanRequest request)
+    public async Task<CommandResult> Start(ScanRequest request, string? rescanOf)
     {
         if (S.Request is not null) return CommandResult.Fail(CommandError.Conflict, $"scan {ScanId} already exists");
         var adapters = new List<IScannerAdapter>();
@@ -145,6 +144,7 @@ public sealed class ScanGrain(
         if (!charge.Ok) return CommandResult.Fail(charge.Error, charge.Message!);
 
         S.Request = request;
+        S.RescanOf = rescanOf;
         S.Status = ScanStatus.Queued;
         S.CreatedAt = DateTimeOffset.UtcNow;
         S.Runs = adapters.ToDictionary(a => a.Name, a => new ScannerState { Name = a.Name }, StringComparer.Ordinal);
@@ -155,7 +155,15 @@ public sealed class ScanGrain(
         if (request.ProjectKey is { } project)
             await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, project)).AddScan(ScanId);
 
-        if (await Admission.Enqueue(ScanId, request.OrgId, charge.Value)) await StartRunsAsync();
+        if (await Admission.Enqueue(ScanId, request.OrgId, charge.Value))
+        {
+            try { await StartRunsAsync(); }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                // The scan is recorded and admitted; admission tells it again until its runs start.
+                logger.LogWarning(ex, "Scan {ScanId}: its runs could not be started yet; admission will try again", ScanId);
+            }
+        }
         return CommandResult.Success(Snapshot());
     }
 
@@ -231,9 +239,7 @@ public sealed class ScanGrain(
         if (!S.Status.IsTerminal())
             return CommandResult.Fail(CommandError.Conflict, $"scan {ScanId} is {S.Status.Word()}; only a finished scan can be rescanned (stop or cancel it first)");
         var newId = Ids.NewScanId();
-        var next = GrainFactory.GetGrain<IScanGrain>(newId);
-        await next.LinkRescanOf(ScanId);
-        var started = await next.Start(S.Request);
+        var started = await GrainFactory.GetGrain<IScanGrain>(newId).Start(S.Request, rescanOf: ScanId);
         if (!started.Ok) return started;
         S.RescannedAs = newId;
         await store.WriteStateAsync();
@@ -244,14 +250,7 @@ public sealed class ScanGrain(
     public Task<FindingPage> Findings(FindingQuery query) =>
         S.Request is null ? Task.FromResult(new FindingPage([], null, 0)) : findings.ListAsync(ScanId, query);
 
-    public Task LinkRescanOf(string originalScanId)
-    {
-        if (S.Request is null) S.RescanOf = originalScanId; // written with the Start that follows
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<ScanEvent>> EventsSince(long afterSequence) =>
-        Task.FromResult<IReadOnlyList<ScanEvent>>(_recent.Where(e => e.Sequence > afterSequence).ToList());
+    public Task<IReadOnlyList<ScanEvent>> EventsSince(long afterSequence) => Task.FromResult(_events.Since(afterSequence));
 
     public async Task OnRunProgress(RunProgress progress)
     {
@@ -409,30 +408,50 @@ public sealed class ScanGrain(
         : S.Status.IsTerminal() || S.Ending is not null ? CommandResult.Fail(CommandError.Conflict, $"scan {ScanId} is {(S.Ending ?? S.Status).Word()}: it takes no more uploads")
         : null;
 
+    /// <summary>
+    /// Ends the scan: its log is kept, then a stateless worker reads its findings once, judges them and writes the
+    /// reports, while this grain goes on answering status reads; the outcome is then taken in at once (status, counts
+    /// and verdict together, so no reader sees a finished scan without its verdict). A finish that fails is tried again
+    /// by the finish reminder, so a scan whose runs are over always reaches its verdict and gives its slot back.
+    /// </summary>
     private async Task FinishAsync()
     {
-        if (S.Status.IsTerminal()) return;
-        var runs = S.Runs.Values.ToList();
-        // A scan of uploaded results only is complete when its uploads came.
-        S.Status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.Count == 0 && S.Uploads > 0 && !S.UploadsMissing)
-            ? ScanStatus.Completed : ScanStatus.Failed);
-        if (S.Status == ScanStatus.Cancelled)
+        if (S.Status.IsTerminal() || _finishing) return;
+        _finishing = true;
+        try
         {
-            await findings.DeleteScanAsync(ScanId);
-            S.Counts = new SeverityCounts();
+            await this.RegisterOrUpdateReminder(FinishReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            var runs = S.Runs.Values.ToList();
+            // A scan of uploaded results only is complete when its uploads came.
+            var status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.Count == 0 && S.Uploads > 0 && !S.UploadsMissing)
+                ? ScanStatus.Completed : ScanStatus.Failed);
+            var finishedAt = DateTimeOffset.UtcNow;
+            await KeepLogAsync(status);
+            var conclusion = await GrainFactory.GetGrain<IScanConclusionWorker>(0)
+                .Conclude(Snapshot() with { Status = status, FinishedAt = finishedAt }, S.UploadsMissing);
+
+            S.Status = status;
+            S.Counts = conclusion.Counts;
+            S.Verdict = conclusion.Verdict;
+            S.GatePassed = conclusion.Verdict.Passed;
+            S.GateReasons = conclusion.Verdict.Reasons.ToList();
+            S.FinishedAt = finishedAt;
+            await store.WriteStateAsync();
         }
-        else S.Counts = await findings.CountAsync(ScanId);
-        await KeepLogAsync();
-        var verdict = await JudgeAsync(runs);
-        var passed = verdict.Passed;
-        S.Verdict = verdict;
-        S.GatePassed = passed;
-        S.GateReasons = verdict.Reasons.ToList();
-        S.FinishedAt = DateTimeOffset.UtcNow;
-        if (S.Status != ScanStatus.Cancelled) await KeepReportsAsync();
-        await store.WriteStateAsync();
-        if (S.Status == ScanStatus.Completed && S.Request!.ProjectKey is { } projectKey)
-            await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(S.Request.OrgId, projectKey)).RecordBaseline(ScanId, S.Request.Branch, S.Request.Commit);
+        finally
+        {
+            _finishing = false;
+        }
+        await AfterFinishAsync();
+    }
+
+    /// <summary>What follows a verdict: the project's baseline, the final events, the admission slot, the callback. Each
+    /// step may be repeated (the finish reminder repeats them all if this activation is lost half-way).</summary>
+    private async Task AfterFinishAsync()
+    {
+        var request = S.Request!;
+        if (S.Status == ScanStatus.Completed && request.ProjectKey is { } projectKey)
+            await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, projectKey)).RecordBaseline(ScanId, request.Branch, request.Commit);
         await PublishStatus();
         await PublishAsync(new ScanEvent
         {
@@ -445,74 +464,23 @@ public sealed class ScanGrain(
         _keepAlive = null;
         _uploadWait?.Dispose();
         _uploadWait = null;
-        if (S.Request.CallbackUrl is not null)
-        {
-            S.Callback = new CallbackState { FirstAttemptAt = DateTimeOffset.UtcNow };
-            await store.WriteStateAsync();
-            // The reminder brings delivery back if this activation is lost before the receiver acknowledges.
-            await this.RegisterOrUpdateReminder(CallbackReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            StartDelivery();
-        }
-        logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), passed ? "passed" : "failed");
-    }
-
-    /// <summary>The verdict: the findings paged through the gate (switches, triage, audit mode, and with new_only the
-    /// project's baseline for the base commit or branch).</summary>
-    private async Task<GateVerdict> JudgeAsync(IReadOnlyCollection<ScannerState> runs)
-    {
-        var request = S.Request!;
-        var spec = request.Gate;
-        Baseline? baseline = null;
-        HashSet<string>? known = null;
-        if (spec.NewOnly && request.ProjectKey is { } projectKey)
-        {
-            var describes = spec.BaseCommit is { } commit ? $"commit {commit}" : spec.BaseBranch is { } branch ? $"branch {branch}" : "the project's default branch";
-            // The scan started as this one's baseline, when it completed; else the project's baseline of the commit or branch.
-            var baselineScan = spec.BaselineScanId is { } named && await GrainFactory.GetGrain<IScanGrain>(named).Get() is { Status: ScanStatus.Completed }
-                ? named
-                : await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, projectKey)).FindBaseline(spec.BaseBranch, spec.BaseCommit);
-            if (baselineScan == ScanId) baselineScan = null;
-            baseline = new Baseline(baselineScan, describes);
-            known = baselineScan is null ? [] : await FingerprintsAsync(baselineScan);
-        }
-        var tally = new GateTally();
-        if (S.Status != ScanStatus.Cancelled)
-            await foreach (var f in AllFindingsAsync(ScanId)) tally.Add(f, spec, known);
-        var verdict = GatePolicy.Evaluate(request.FailOnSeverity, spec, tally, runs, S.Status, imageScan: request.ScanType == "container_image", baseline);
-        if (S.UploadsMissing)
-            verdict = verdict with
+        if (request.CallbackUrl is not null)
+            await GrainFactory.GetGrain<ICallbackDeliveryGrain>(ScanId).Deliver(new CallbackRequest
             {
-                Passed = false,
-                Reasons = [.. verdict.Reasons, $"expected {request.ExpectedUploads} uploads but {S.Uploads} came within {uploadOptions.Value.WaitMinutes} minutes"],
-            };
-        return verdict;
-    }
-
-    private async IAsyncEnumerable<Finding> AllFindingsAsync(string scanId)
-    {
-        string? cursor = null;
-        do
-        {
-            var page = await findings.ListAsync(scanId, new FindingQuery { Limit = 1000, Cursor = cursor });
-            foreach (var f in page.Items) yield return f;
-            cursor = page.NextCursor;
-        } while (cursor is not null);
-    }
-
-    private async Task<HashSet<string>> FingerprintsAsync(string scanId)
-    {
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var f in AllFindingsAsync(scanId)) set.Add(f.Fingerprint);
-        return set;
+                ScanId = ScanId, OrgId = request.OrgId, Url = request.CallbackUrl,
+                Body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(CallbackBody(), CallbackJson),
+            });
+        if (await this.GetReminder(FinishReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        logger.LogInformation("Scan {ScanId} ended {Status}, gate {Gate}", ScanId, S.Status.Word(), S.GatePassed == true ? "passed" : "failed");
     }
 
     /// <summary>Stores the scan's log as its "scan.log" artifact. A scan that cannot keep its log still ends.</summary>
-    private async Task KeepLogAsync()
+    private async Task KeepLogAsync(ScanStatus status)
     {
         if (_log is null) return;
         try
         {
-            if (S.Status == ScanStatus.Cancelled) await artifacts.DeleteScanAsync(ScanId); // cancel discards results; the log stays
+            if (status == ScanStatus.Cancelled) await artifacts.DeleteScanAsync(ScanId); // cancel discards results; the log stays
             await using var content = _log.Read();
             await artifacts.PutAsync(ScanId, ArtifactDescriptor.ScanLog, content);
         }
@@ -524,72 +492,13 @@ public sealed class ScanGrain(
         _log = null;
     }
 
-    /// <summary>Stores the scan's reports (SARIF, CSV, HTML, and SBOMs when it found components) as artifacts, before
-    /// its end is published, so whoever sees it ended finds them. A report that fails is left out, never the scan.</summary>
-    private async Task KeepReportsAsync()
-    {
-        foreach (var (name, error) in await ScanReports.KeepAsync(artifacts, FindingSource.Of(findings, ScanId), ReportScope.Of(Snapshot())))
-            logger.LogWarning(error, "Scan {ScanId}: its {Artifact} artifact was not kept", ScanId, name);
-    }
-
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != CallbackReminder) return;
-        if (S.Callback is not { Delivered: false, GaveUp: false })
-        {
-            await this.UnregisterReminder(await this.GetReminder(CallbackReminder));
-            return;
-        }
-        StartDelivery();
-    }
-
-    private void StartDelivery()
-    {
-        if (_delivery is { IsCompleted: false }) return;
-        _delivery = Task.Factory.StartNew(DeliverCallbackAsync, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
-    }
-
-    /// <summary>POSTs the verdict, signed with the organisation's secret, until the receiver answers 2xx, the
-    /// attempts run out, or the delivery expires. Retries back off exponentially.</summary>
-    private async Task DeliverCallbackAsync()
-    {
-        var options = callbackOptions.Value;
-        var secret = await GrainFactory.GetGrain<IOrganizationGrain>(S.Request!.OrgId).CallbackSecret();
-        var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(CallbackBody(), CallbackJson);
-        var http = httpClients.CreateClient("callbacks");
-        while (S.Callback is { Delivered: false, GaveUp: false } cb)
-        {
-            if (cb.Attempts >= options.MaxAttempts || DateTimeOffset.UtcNow - cb.FirstAttemptAt > TimeSpan.FromHours(options.ExpireAfterHours))
-            {
-                cb.GaveUp = true;
-                logger.LogWarning("Scan {ScanId}: callback not acknowledged after {Attempts} attempts ({Error}); giving up", ScanId, cb.Attempts, cb.LastError);
-                break;
-            }
-            cb.Attempts++;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, S.Request.CallbackUrl) { Content = new ByteArrayContent(body) };
-                request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-                request.Headers.Add(CallbackSigning.SignatureHeader, CallbackSigning.Sign(secret, body));
-                request.Headers.Add("X-ScanGate-Event", "scan.finished");
-                request.Headers.Add("X-ScanGate-Delivery", $"{ScanId}:{cb.Attempts}");
-                using var response = await http.SendAsync(request);
-                if (response.IsSuccessStatusCode) cb.Delivered = true;
-                else cb.LastError = $"HTTP {(int)response.StatusCode}";
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                cb.LastError = ex.Message;
-            }
-            await store.WriteStateAsync();
-            if (cb.Delivered) break;
-            var delay = TimeSpan.FromSeconds(Math.Min(3600, options.FirstRetrySeconds * Math.Pow(2, cb.Attempts - 1)));
-            this.DelayDeactivation(delay + TimeSpan.FromMinutes(1));
-            await Task.Delay(delay);
-        }
-        await store.WriteStateAsync();
-        if (S.Callback is { } done && (done.Delivered || done.GaveUp) && await this.GetReminder(CallbackReminder) is { } reminder)
-            await this.UnregisterReminder(reminder);
+        if (reminderName != FinishReminder) return;
+        if (S.Request is null) return;
+        if (!S.Status.IsTerminal()) await FinishWhenDoneAsync();
+        // Over, but the steps after the verdict may not all have happened before the activation was lost.
+        else await AfterFinishAsync();
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions CallbackJson = new()
@@ -643,21 +552,12 @@ public sealed class ScanGrain(
         });
     }
 
+    /// <summary>Publishes an event. The process's snapshot mirror (what status reads on this silo answer from) follows
+    /// changes of status and progress, not every log line or heartbeat.</summary>
     private async Task PublishAsync(ScanEvent e)
     {
-        e = e with { Sequence = ++S.Sequence };
-        mirror.Publish(Snapshot());
-        _recent.AddLast(e);
-        while (_recent.Count > EventBufferSize) _recent.RemoveFirst();
-        try
-        {
-            await _stream!.OnNextAsync(e);
-        }
-        catch (Exception ex)
-        {
-            // The stream is the live view only; durable truth is this grain's state.
-            logger.LogWarning(ex, "Scan {ScanId}: event {Sequence} not published on the stream", ScanId, e.Sequence);
-        }
+        if (e.Type is not (ScanEvent.LogType or "heartbeat")) mirror.Publish(Snapshot());
+        await _events.PublishAsync(e);
     }
 
     private void StartKeepAlive()
@@ -666,7 +566,7 @@ public sealed class ScanGrain(
         _keepAlive ??= this.RegisterGrainTimer(async () =>
         {
             if (S.Status.IsTerminal()) return;
-            await PublishAsync(new ScanEvent { Sequence = 0, Type = "heartbeat", At = DateTimeOffset.UtcNow, Status = S.Status });
+            await _events.HeartbeatAsync(S.Status);
         }, new GrainTimerCreationOptions { DueTime = HeartbeatPeriod, Period = HeartbeatPeriod, KeepAlive = true, Interleave = false });
     }
 

@@ -470,7 +470,7 @@ public sealed class ScannerRunGrain(
     private async Task ReportFinishedAsync()
     {
         var outcome = new RunOutcome { Scanner = S.Spec!.Scanner, Status = S.Status, Error = S.Error, Counts = S.Counts, ExitCode = (int?)S.ExitCode, Reruns = S.Reruns };
-        var scan = GrainFactory.GetGrain<IScanGrain>(S.Spec.ScanId);
+        var scan = GrainFactory.GetGrain<IScanCallbacks>(S.Spec.ScanId);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -559,7 +559,7 @@ public sealed class ScannerRunGrain(
     private void ReportProgress(string? message, IReadOnlyList<string> lines)
     {
         // One-way: a scan that is busy never holds up its runs.
-        GrainFactory.GetGrain<IScanGrain>(S.Spec!.ScanId).OnRunProgress(new RunProgress
+        GrainFactory.GetGrain<IScanCallbacks>(S.Spec!.ScanId).OnRunProgress(new RunProgress
         {
             Scanner = S.Spec.Scanner, Status = S.Status, Phase = S.Phase, Percent = S.Percent, LogLines = lines, Message = message,
         }).Ignore();

@@ -24,7 +24,7 @@ public sealed class ScanCluster : IAsyncDisposable
 
     private ScanCluster(InProcessTestCluster cluster) => Cluster = cluster;
 
-    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null)
+    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         var configuration = new ConfigurationBuilder().Build();
@@ -32,6 +32,7 @@ public sealed class ScanCluster : IAsyncDisposable
         {
             silo.AddScanGateSilo(configuration);
             silo.Services.PostConfigure<ScannerRunOptions>(o => configure?.Invoke(o));
+            configureSilo?.Invoke(silo);
         });
         var cluster = builder.Build();
         await cluster.DeployAsync();
@@ -46,7 +47,7 @@ public sealed class ScanCluster : IAsyncDisposable
     {
         var request = ScanRequestParser.Parse(JsonSerializer.SerializeToElement(body), Catalog, OrgId);
         var id = Ids.NewScanId();
-        var result = await Scan(id).Start(request);
+        var result = await Scan(id).Start(request, rescanOf: null);
         Assert.True(result.Ok, result.Message);
         return id;
     }
