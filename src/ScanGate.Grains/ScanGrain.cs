@@ -313,37 +313,30 @@ public sealed class ScanGrain(
         var expected = S.Request!.ExpectedUploads;
         if (S.Ending is null && S.Uploads < expected && !S.UploadsMissing)
         {
-            if (S.WaitingForUploadsSince is null)
-            {
-                S.WaitingForUploadsSince = DateTimeOffset.UtcNow;
-                await store.WriteStateAsync();
-                await PublishAsync(new ScanEvent
-                {
-                    Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow,
-                    Message = $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads",
-                });
-            }
+            await BeginWaitAsync(S.WaitingForUploadsSince, at => S.WaitingForUploadsSince = at,
+                $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads");
             ArmUploadWait();
             return;
         }
         if (S.Ending is null && !await BaselineOverAsync())
         {
-            if (S.WaitingForBaselineSince is null)
-            {
-                S.WaitingForBaselineSince = DateTimeOffset.UtcNow;
-                await store.WriteStateAsync();
-                await PublishAsync(new ScanEvent
-                {
-                    Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow,
-                    Message = $"scanners done; waiting for the baseline scan {S.Request.Gate.BaselineScanId} of the base commit to end",
-                });
-            }
+            await BeginWaitAsync(S.WaitingForBaselineSince, at => S.WaitingForBaselineSince = at,
+                $"scanners done; waiting for the baseline scan {S.Request.Gate.BaselineScanId} of the base commit to end");
             ArmBaselineWait();
             return;
         }
         _baselineWait?.Dispose();
         _baselineWait = null;
         await FinishAsync();
+    }
+
+    /// <summary>A wait that outlives the activation: when it began is kept (once), and the scan's stream says why it waits.</summary>
+    private async Task BeginWaitAsync(DateTimeOffset? since, Action<DateTimeOffset> began, string why)
+    {
+        if (since is not null) return;
+        began(DateTimeOffset.UtcNow);
+        await store.WriteStateAsync();
+        await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Message = why });
     }
 
     private IGrainTimer? _baselineWait;
