@@ -7,7 +7,9 @@ using ScanGate.Grains.Placement;
 using ScanGate.Runtime;
 using ScanGate.Scanners;
 using ScanGate.Scanners.Catalog;
+using ScanGate.Silo.Operations;
 using ScanGate.Storage;
+using ScanGate.WebConsole;
 
 namespace ScanGate.Silo;
 
@@ -27,6 +29,9 @@ public sealed class SiloOptions
     public bool ListenOnAnyAddress { get; set; }
     /// <summary>"silo" (a silo co-hosting the API: the default) or "api" (an API node that reaches the silos as an Orleans client).</summary>
     public string Role { get; set; } = "silo";
+    /// <summary>Running in a Kubernetes pod (with postgres clustering): Microsoft.Orleans.Hosting.Kubernetes takes the
+    /// silo's identity and endpoints from the pod's environment.</summary>
+    public bool Kubernetes { get; set; }
 
     public System.Net.IPAddress ResolveAdvertisedAddress() =>
         System.Net.IPAddress.TryParse(AdvertisedAddress, out var ip) ? ip
@@ -40,7 +45,12 @@ public static class ScanGateHost
 
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Named after this host, not the process's entry assembly (a test runner hosting it), so that the console's
+        // static assets are found by the host's manifests.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(ScanGateHost).Assembly.GetName().Name });
+        // From a build output (dotnet run) the console's and MudBlazor's files are found through the static web assets
+        // manifest whatever the environment; a published host has them in wwwroot, and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
             builder.WebHost.UseUrls(DefaultUrl);
         var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
@@ -52,25 +62,38 @@ public static class ScanGateHost
                 client.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
                 client.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
                 client.AddMemoryStreams(ScanStreams.Provider);
+                client.AddScanGateOperations(builder.Configuration);
             });
+            builder.AddScanGateOperations(siloOptions);
             builder.Services.AddSingleton(sp => ScanCatalog.CreateDefault(sp.GetServices<IScannerAdapter>(), sp.GetServices<ScanTypeDefinition>()));
             builder.Services.AddScanGateApi(builder.Configuration);
+            builder.Services.AddScanGateConsole(builder.Configuration);
             return builder;
         }
         builder.UseOrleans(silo =>
         {
             if (siloOptions.Clustering.Equals("postgres", StringComparison.OrdinalIgnoreCase))
             {
-                silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
-                silo.ConfigureEndpoints(siloOptions.ResolveAdvertisedAddress(), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
+                if (siloOptions.Kubernetes)
+                    // In a pod: cluster and service ids, address and ports from the pod (deploy/kubernetes/silo.yaml), and
+                    // silos whose pods are gone are declared dead at once.
+                    silo.UseKubernetesHosting();
+                else
+                {
+                    silo.Configure<ClusterOptions>(o => { o.ClusterId = siloOptions.ClusterId; o.ServiceId = siloOptions.ServiceId; });
+                    silo.ConfigureEndpoints(siloOptions.ResolveAdvertisedAddress(), siloOptions.SiloPort, siloOptions.GatewayPort, listenOnAnyHostAddress: siloOptions.ListenOnAnyAddress);
+                }
                 silo.UseAdoNetClustering(o => { o.Invariant = "Npgsql"; o.ConnectionString = PostgresConnectionString(builder.Configuration); });
                 // How fast a dead silo is noticed (probe timeout, missed probes, votes): Orleans' defaults unless set.
                 silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection(SiloOptions.Section + ":Membership"));
             }
             else silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, serviceId: siloOptions.ServiceId, clusterId: siloOptions.ClusterId);
             silo.AddScanGateSilo(builder.Configuration);
+            silo.AddScanGateOperations(builder.Configuration);
         });
         builder.Services.AddScanGateApi(builder.Configuration);
+        builder.Services.AddScanGateConsole(builder.Configuration);
+        builder.AddScanGateOperations(siloOptions);
         return builder;
     }
 
@@ -139,9 +162,13 @@ public static class ScanGateHost
 
     public static WebApplication Build(WebApplicationBuilder builder)
     {
+        builder.Services.DecorateForOperations();
         var app = builder.Build();
         app.UseScanGateApi();
         app.MapScanGateApi();
+        // The web console at /, on every node that serves the API.
+        app.MapScanGateConsole();
+        app.MapScanGateOperations();
         return app;
     }
 }

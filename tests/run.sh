@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine with the .NET SDK:
-#   1. installs what the tests need (Docker engine, docker-compose, PostgreSQL, debootstrap, git, openssl, jq, npm),
+#   1. installs what the tests need (Docker engine, docker-compose, PostgreSQL, debootstrap, git, openssl, jq, npm, chromium),
 #   2. starts dockerd (--bridge=none --iptables=false) and PostgreSQL when they are not running,
 #   3. builds the scanner images that are missing (deploy/scanners/build-images.sh) and installs the npm tools of
 #      tests/tools into a cache folder when it lacks them,
@@ -23,6 +23,8 @@ command -v git >/dev/null || missing+=(git)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v jq >/dev/null || missing+=(jq)
 command -v npm >/dev/null || missing+=(npm)
+# The console's browser tests drive Debian's chromium through Playwright (which never downloads a browser here).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} with apt-get (needs root)"

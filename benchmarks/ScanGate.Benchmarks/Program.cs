@@ -15,7 +15,20 @@ using ScanGate.Silo;
 //   state [writes]     grain-state write latency on PostgreSQL (SCANGATE_BENCH_POSTGRES names the server)
 //   cluster [scans] [in-flight]  scans per second through three silo processes and an API process on PostgreSQL
 //   parse [megabytes]  report parsing throughput (trivy JSON, nuclei JSONL, SARIF) and the memory a 50 MB report holds
+//   fanout [clients] [scans] [rounds]  SSE clients on one node: event-to-client delay, memory per idle client, subscriptions
+//   finishing [findings]  status reads of a scan's grain while it finishes a verdict over that many findings
 var mode = args.Length > 0 ? args[0] : "overhead";
+if (mode == "finishing")
+{
+    await FinishingReads.RunAsync(args.Length > 1 && int.TryParse(args[1], out var count) ? count : 50_000);
+    return;
+}
+if (mode == "fanout")
+{
+    await SseFanOut.RunAsync(args.Length > 1 && int.TryParse(args[1], out var clients) ? clients : 2000,
+        args.Length > 2 && int.TryParse(args[2], out var scans) ? scans : 20, args.Length > 3 && int.TryParse(args[3], out var rounds) ? rounds : 5);
+    return;
+}
 if (mode == "parse")
 {
     await ParseThroughput.RunAsync(args.Length > 1 && int.TryParse(args[1], out var mb) ? mb : 50);

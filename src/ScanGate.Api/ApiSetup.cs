@@ -40,6 +40,7 @@ public static class ApiSetup
         services.AddHttpContextAccessor();
         services.TryAddSingleton<ScanGate.Contracts.Clock>();
         services.AddSingleton<AuthCache>();
+        services.AddSingleton<KeyCheck>();
         services.AddSingleton<IKeyCache>(sp => sp.GetRequiredService<AuthCache>());
         services.AddAuthentication(ApiKeyAuthenticationHandler.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);

@@ -42,7 +42,7 @@ public static class ArtifactEndpoints
     }
 
     /// <summary>An opened artifact as a download (any surface): its name, type, length, date and SHA-256 entity tag.</summary>
-    internal static IResult Stream(HttpContext http, OpenArtifact artifact)
+    public static IResult Stream(HttpContext http, OpenArtifact artifact)
     {
         http.Response.RegisterForDisposeAsync(artifact); // ends the grain's read however the response ends
         var info = artifact.Info;

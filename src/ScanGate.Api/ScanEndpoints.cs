@@ -32,7 +32,8 @@ public static class ScanEndpoints
         return api;
     }
 
-    private static IReadOnlyList<ScanTypeView> ScanTypes((ScanCatalog Catalog, IReadOnlyDictionary<string, bool>? Available) types) => types.Catalog.ScanTypes
+    /// <summary>The catalogue as GET /scan-types answers it (the console's new-scan form reads the same).</summary>
+    public static IReadOnlyList<ScanTypeView> ScanTypes((ScanCatalog Catalog, IReadOnlyDictionary<string, bool>? Available) types) => types.Catalog.ScanTypes
         .OrderBy(t => t.Name, StringComparer.Ordinal)
         .Select(t => new ScanTypeView(t.Name, t.Description, t.TargetKind.Word(), t.DefaultProfile,
             t.Profiles.Select(p => new ProfileView(p.Name, p.Description, p.Name == t.DefaultProfile)).ToList(),

@@ -6,14 +6,17 @@ namespace ScanGate.Api;
 
 /// <summary>
 /// A grain call that fails because the cluster is changing (a silo joining or lost, a call timing out) or its
-/// database is briefly away is the server's momentary trouble, not the client's mistake: 503 with
+/// database is briefly away, or is cancelled by the cluster rather than by the client, is the server's momentary trouble, not the client's mistake: 503 with
 /// Retry-After, never a bare 500.
 /// </summary>
 public sealed class TransientClusterErrors(ILogger<TransientClusterErrors> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (Orleans.Runtime.OrleansException or TimeoutException or System.Data.Common.DbException)) return false;
+        // A cancellation the client did not ask for comes from inside the cluster (a grain directory lookup dropped while
+        // membership declares a silo dead): as transient as the rest.
+        var cancelledInside = exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested;
+        if (!cancelledInside && exception is not (Orleans.Runtime.OrleansException or TimeoutException or System.Data.Common.DbException)) return false;
         logger.LogWarning(exception, "Transient cluster error on {Method} {Path}", context.Request.Method, context.Request.Path);
         context.Response.Headers.RetryAfter = "2";
         await Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable",

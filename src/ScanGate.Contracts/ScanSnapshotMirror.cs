@@ -11,8 +11,20 @@ public sealed class ScanSnapshotMirror
 {
     private readonly ConcurrentDictionary<string, ScanSnapshot> _snapshots = new(StringComparer.Ordinal);
 
-    public void Publish(ScanSnapshot snapshot) => _snapshots[snapshot.Id] = snapshot;
+    /// <summary>Every published change, with the snapshot it replaced (null after an activation): what the
+    /// host's metrics read scan and run durations from.</summary>
+    public event Action<ScanSnapshot?, ScanSnapshot>? Changed;
+
+    public void Publish(ScanSnapshot snapshot)
+    {
+        ScanSnapshot? previous = null;
+        _snapshots.AddOrUpdate(snapshot.Id, snapshot, (_, old) => { previous = old; return snapshot; });
+        Changed?.Invoke(previous, snapshot);
+    }
+
     public void Remove(string scanId) => _snapshots.TryRemove(scanId, out _);
     public ScanSnapshot? Find(string scanId) => _snapshots.GetValueOrDefault(scanId);
     public int Count => _snapshots.Count;
+    /// <summary>The scans active in this process now (a moment's copy).</summary>
+    public IReadOnlyCollection<ScanSnapshot> All => _snapshots.Values.ToList();
 }

@@ -11,8 +11,6 @@ using ScanGate.Storage;
 
 namespace ScanGate.Grains;
 
-public enum HaltKind { None, Stop, Cancel }
-
 [GenerateSerializer, Alias("scangate.run-state.v1")]
 public sealed class RunState
 {
@@ -26,7 +24,9 @@ public sealed class RunState
     [Id(7)] public DateTimeOffset? StartedAt { get; set; }
     [Id(8)] public DateTimeOffset? FinishedAt { get; set; }
     [Id(9)] public SeverityCounts Counts { get; set; } = new();
+    /// <summary>The pause commands asked for, as of the supervisor's last write.</summary>
     [Id(10)] public bool PauseRequested { get; set; }
+    /// <summary>The halt commands asked for, as of the supervisor's last write (stored before the kill).</summary>
     [Id(11)] public HaltKind Halt { get; set; }
     [Id(12)] public long? ExitCode { get; set; }
     [Id(13)] public bool Reported { get; set; }
@@ -35,9 +35,12 @@ public sealed class RunState
 }
 
 /// <summary>
-/// One scanner's container: pull, create (hardened, labelled), start, follow logs, pause/unpause,
-/// kill, timeout, parse, store findings, report to its scan. The long wait lives in one background
-/// task on this activation; commands interleave with it at every await. A watchdog reminder brings a run
+/// One scanner's run: pull, create (hardened, labelled), start, follow logs, pause/unpause, kill, timeout,
+/// parse, store findings, report to its scan. One writer: the supervisor (one background task on this
+/// activation) is the only code that touches the container engine and the only writer of the run's state after
+/// <see cref="Start"/> hands it over. Commands (pause, resume, stop, cancel) record their intent in
+/// <see cref="RunCommands"/>, signal the supervisor and return; the supervisor applies the intent, stores it and
+/// reports. The container steps themselves are <see cref="ContainerRun"/>'s. A watchdog reminder brings a run
 /// whose silo was lost back on another silo, where it reattaches to its container or runs again.
 /// </summary>
 [ContainerSlotPlacement]
@@ -52,27 +55,29 @@ public sealed class ScannerRunGrain(
     IOptions<Orleans.Configuration.ClusterOptions> cluster,
     ContainerSlots slots,
     ILocalSiloDetails silo,
-    ILogger<ScannerRunGrain> logger) : Grain, IScannerRunGrain, IRemindable
+    ILogger<ScannerRunGrain> logger) : Grain, IScannerRunGrain, IRemindable, IContainerRunSink
 {
     private const string WatchdogReminder = "watchdog";
     private const int FindingBatchSize = 500;
     private const int MaxLogLinesPerReport = 200;
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(500);
 
     private readonly Channel<string> _lines = Channel.CreateBounded<string>(new BoundedChannelOptions(10_000)
     { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-    private readonly CancellationTokenSource _halt = new();
+    private RunCommands _commands = new();
     private Task? _work;
-    private bool _containerPaused;
-    private DateTimeOffset? _pausedSince;
-    private TimeSpan _pausedTotal;
+    private IProgressParser? _parser;
     private int _droppedLogLines;
 
     private RunState S => store.State;
 
-    /// <summary>The run's writes from its background work: retried with backoff for a few minutes, so a
-    /// database restart delays a run instead of losing its end.</summary>
-    private Task SaveAsync() => WithRetriesAsync("saving state", () => store.WriteStateAsync());
+    /// <summary>The supervisor's writes: the commands' intent as it stands goes with every one. Retried with
+    /// backoff for a few minutes, so a database restart delays a run instead of losing its end.</summary>
+    private Task SaveAsync()
+    {
+        S.PauseRequested = _commands.Paused;
+        S.Halt = _commands.Halt;
+        return WithRetriesAsync("saving state", () => store.WriteStateAsync());
+    }
 
     private async Task WithRetriesAsync(string what, Func<Task> work)
     {
@@ -94,6 +99,7 @@ public sealed class ScannerRunGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _commands = new RunCommands(S.PauseRequested, S.Halt);
         // A run whose end was never reported lost its activation (its silo died, or it was deactivated
         // half-way): it picks up where it can. The watchdog reminder is what activates it when nobody calls.
         if (S.Spec is not null && !S.Reported && _work is null)
@@ -105,7 +111,13 @@ public sealed class ScannerRunGrain(
     {
         if (reminderName != WatchdogReminder) return;
         if (S.Spec is null || S.Reported) await DisarmWatchdogAsync();
-        else if (_work is null || _work.IsCompleted) _work = Background(RecoverAsync);
+        else EnsureSupervisor();
+    }
+
+    /// <summary>Starts a supervisor when none runs (a run whose previous one stepped aside or died with it).</summary>
+    private void EnsureSupervisor()
+    {
+        if (_work is null || _work.IsCompleted) _work = Background(RecoverAsync);
     }
 
     private Task ArmWatchdogAsync() =>
@@ -130,9 +142,35 @@ public sealed class ScannerRunGrain(
         S.Spec = spec;
         S.Status = RunStatus.Pending;
         S.Phase = RunPhase.Queued;
-        await store.WriteStateAsync();
-        await ArmWatchdogAsync();
-        _work = Background(() => SuperviseAsync(RunFreshAsync));
+        // The supervisor makes the run durable (its first write) and only then does Start answer.
+        var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work = Background(() => SuperviseNewRunAsync(durable));
+        await durable.Task;
+    }
+
+    private async Task SuperviseNewRunAsync(TaskCompletionSource durable)
+    {
+        try
+        {
+            await store.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            store.State = new RunState(); // never stored: a later Start may try again
+            durable.TrySetException(ex);
+            return;
+        }
+        try
+        {
+            await ArmWatchdogAsync();
+            durable.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            // The run is stored and goes on; the caller hears that its recovery is not armed yet.
+            durable.TrySetException(ex);
+        }
+        await SuperviseAsync(RunFreshAsync);
     }
 
     public Task<ScannerState?> Get() => Task.FromResult(S.Spec is null ? null : ToScannerState());
@@ -142,47 +180,44 @@ public sealed class ScannerRunGrain(
         Task.FromResult(S.Spec is not null && !S.Status.IsTerminal() && _work is { IsCompleted: false }
             && (S.ContainerId == containerId || (S.ContainerId is null && S.Phase == RunPhase.Starting)));
 
-    public async Task Pause()
+    public Task Pause()
     {
-        if (S.Spec is null || S.Status.IsTerminal() || S.PauseRequested) return;
-        S.PauseRequested = true;
-        await ApplyPauseAsync();
-        await store.WriteStateAsync();
+        if (S.Spec is not null && !S.Status.IsTerminal()) _commands.Pause();
+        return Task.CompletedTask;
     }
 
-    public async Task Resume()
+    public Task Resume()
     {
-        if (S.Spec is null || S.Status.IsTerminal() || !S.PauseRequested) return;
-        S.PauseRequested = false;
-        await ApplyPauseAsync();
-        await store.WriteStateAsync();
+        if (S.Spec is not null && !S.Status.IsTerminal()) _commands.Resume();
+        return Task.CompletedTask;
     }
 
-    public async Task Halt(bool keepFindings)
+    public Task Halt(bool keepFindings)
     {
-        if (S.Spec is null || S.Status.IsTerminal() || S.Halt != HaltKind.None) return;
-        S.Halt = keepFindings ? HaltKind.Stop : HaltKind.Cancel;
-        await store.WriteStateAsync();
-        _halt.Cancel();
-        if (S.ContainerId is { } id) await runtime.KillAsync(id);
-        if (_work is null || _work.IsCompleted) _work = Background(FinishHaltedAsync);
+        if (S.Spec is null || S.Status.IsTerminal()) return Task.CompletedTask;
+        if (_commands.RequestHalt(keepFindings ? HaltKind.Stop : HaltKind.Cancel)) EnsureSupervisor();
+        return Task.CompletedTask;
     }
 
     /// <summary>Runs work on this activation without holding a request turn.</summary>
     private Task Background(Func<Task> work) => Task.Factory.StartNew(work, CancellationToken.None,
         TaskCreationOptions.None, TaskScheduler.Current).Unwrap();
 
+    private ContainerRun NewContainerRun(RunSpec spec) =>
+        new(runtime, _commands, this, options.Value.TimeoutFor(spec.Scanner));
+
     /// <summary>Runs <paramref name="body"/> to the run's end: whatever happens, the container goes and the
     /// outcome is stored and reported.</summary>
-    private async Task SuperviseAsync(Func<RunSpec, FindingContext, Task> body)
+    private async Task SuperviseAsync(Func<RunSpec, FindingContext, ContainerRun, Task> body)
     {
         var spec = S.Spec!;
         var context = new FindingContext(spec.ScanId, spec.Scanner);
+        var container = NewContainerRun(spec);
         using var keepAlive = this.RegisterGrainTimer(() => Task.CompletedTask,
             new GrainTimerCreationOptions { DueTime = TimeSpan.FromMinutes(1), Period = TimeSpan.FromMinutes(1), KeepAlive = true });
         try
         {
-            await body(spec, context);
+            await body(spec, context, container);
         }
         catch (Orleans.Storage.InconsistentStateException ex)
         {
@@ -195,20 +230,17 @@ public sealed class ScannerRunGrain(
         catch (Exception ex) when (!S.Status.IsTerminal())
         {
             logger.LogWarning(ex, "Run {Run} failed", Key);
-            S.Status = S.Halt switch { HaltKind.Cancel => RunStatus.Cancelled, HaltKind.Stop => RunStatus.Stopped, _ => RunStatus.Failed };
+            S.Status = _commands.Halt switch { HaltKind.Cancel => RunStatus.Cancelled, HaltKind.Stop => RunStatus.Stopped, _ => RunStatus.Failed };
             S.Error ??= S.Status == RunStatus.Failed ? ex.Message : null;
         }
-        if (S.ContainerId is { } id)
-        {
-            try { await runtime.RemoveAsync(id); }
-            catch (Exception ex) { logger.LogWarning(ex, "Run {Run}: container {Container} not removed; the silo's reaper will retry", Key, id); }
-        }
+        try { await container.RemoveAsync(); }
+        catch (Exception ex) { logger.LogWarning(ex, "Run {Run}: container {Container} not removed; the silo's reaper will retry", Key, container.ContainerId); }
         await CompleteAsync(context);
     }
 
-    private Task RunFreshAsync(RunSpec spec, FindingContext context) => catalog.GetScanner(spec.Scanner) switch
+    private Task RunFreshAsync(RunSpec spec, FindingContext context, ContainerRun container) => catalog.GetScanner(spec.Scanner) switch
     {
-        IContainerScanner container => RunContainerAsync(container, spec, context),
+        IContainerScanner adapter => RunContainerAsync(adapter, spec, context, container),
         IInProcessScanner inProcess => RunInProcessAsync(inProcess, spec, context),
         _ => throw new InvalidOperationException($"scanner {spec.Scanner} can run neither in a container nor in process"),
     };
@@ -219,15 +251,24 @@ public sealed class ScannerRunGrain(
     {
         if (S.Reported) { await DisarmWatchdogAsync(); return; }
         if (S.Status.IsTerminal()) { await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner)); return; }
-        await SuperviseAsync(async (spec, context) =>
+        await SuperviseAsync(async (spec, context, container) =>
         {
-            if (S.Halt != HaltKind.None) { await KillReachableContainerAsync(); SetHalted(); return; }
-            if (catalog.GetScanner(spec.Scanner) is IContainerScanner container && await IsContainerReachableAsync())
+            var reachable = await CanReachLeftContainerAsync(container);
+            if (_commands.Halt != HaltKind.None)
             {
-                await ReattachAsync(container, spec, context);
+                await SaveAsync(); // the halt is stored before the kill
+                await container.KillAsync();
+                SetHalted();
                 return;
             }
-            await KillReachableContainerAsync();
+            if (catalog.GetScanner(spec.Scanner) is IContainerScanner adapter && reachable)
+            {
+                await ReattachAsync(adapter, spec, context, container);
+                return;
+            }
+            // A container left on this engine that cannot be followed is ended; one on another engine is that
+            // engine's reaper's to remove: this run no longer owns it.
+            await container.KillAsync();
             S.Reruns++;
             if (S.Reruns > options.Value.MaxReruns)
             {
@@ -236,20 +277,20 @@ public sealed class ScannerRunGrain(
                 return;
             }
             logger.LogWarning("Run {Run} lost its silo and its container; running it again ({Rerun} of {Max})", Key, S.Reruns, options.Value.MaxReruns);
+            await container.RemoveAsync();
             S.ContainerId = null; S.EngineId = null; S.ExitCode = null; S.StartedAt = null; S.Percent = null;
             await WithRetriesAsync("discarding the lost attempt's findings", () => findings.DeleteScannerAsync(spec.ScanId, spec.Scanner));
             _lines.Writer.TryWrite($"scangate: the run's silo was lost; running {spec.Scanner} again ({S.Reruns} of {options.Value.MaxReruns})");
             await SaveAsync();
-            await RunFreshAsync(spec, context);
+            await RunFreshAsync(spec, context, container);
         });
     }
 
-    private async Task<bool> IsContainerReachableAsync()
+    private async Task<bool> CanReachLeftContainerAsync(ContainerRun container)
     {
-        if (S.ContainerId is not { } id || S.EngineId is null) return false;
         try
         {
-            return S.EngineId == await runtime.GetEngineIdAsync() && await runtime.InspectAsync(id) is not null;
+            return await container.CanReachAsync(S.EngineId, S.ContainerId);
         }
         catch (Exception ex)
         {
@@ -258,45 +299,31 @@ public sealed class ScannerRunGrain(
         }
     }
 
-    private async Task KillReachableContainerAsync()
-    {
-        // A container on another engine is that engine's reaper's to remove: its run no longer owns it.
-        if (await IsContainerReachableAsync()) await runtime.KillAsync(S.ContainerId!);
-        else S.ContainerId = null;
-    }
-
-    private async Task ReattachAsync(IContainerScanner adapter, RunSpec spec, FindingContext context)
+    private async Task ReattachAsync(IContainerScanner adapter, RunSpec spec, FindingContext context, ContainerRun container)
     {
         var plan = adapter.Plan(spec);
         using var slot = await WaitForSlotAsync();
-        var info = await runtime.InspectAsync(S.ContainerId!);
-        _containerPaused = info?.Paused ?? false;
-        if (_containerPaused) _pausedSince = DateTimeOffset.UtcNow;
         logger.LogInformation("Run {Run} reattached to its container {Container} after its silo was lost", Key, S.ContainerId);
         _lines.Writer.TryWrite("scangate: the run's silo was lost; reattached to its container");
-        await FollowToEndAsync(adapter, spec, plan, context, S.ContainerId!, start: false);
+        _parser = adapter.NewProgressParser(spec);
+        var end = await container.ReattachAsync(S.StartedAt, plan.ReportPath);
+        await FinishContainerRunAsync(adapter, spec, plan, context, end);
     }
 
     /// <summary>Holds one of this silo's container slots; while none is free the run waits as queued.</summary>
     private async Task<IDisposable> WaitForSlotAsync()
     {
         if (slots.Available <= 0) ReportProgress("waiting for a free container slot on this silo", []);
-        return await slots.AcquireAsync(_halt.Token);
+        return await slots.AcquireAsync(_commands.HaltToken);
     }
 
-    private async Task RunContainerAsync(IContainerScanner adapter, RunSpec spec, FindingContext context)
+    private async Task RunContainerAsync(IContainerScanner adapter, RunSpec spec, FindingContext context, ContainerRun container)
     {
         var plan = adapter.Plan(spec);
         var image = options.Value.ImageFor(spec.Scanner, adapter.DefaultImage);
         using var slot = await WaitForSlotAsync();
-
-        await EnterPhaseAsync(RunPhase.Pulling, RunStatus.Running, $"image {image}");
-        await runtime.EnsureImageAsync(image, new Progress<string>(line => _lines.Writer.TryWrite("pull: " + line)), _halt.Token);
-        if (S.Halt != HaltKind.None) { SetHalted(); return; }
-
-        await EnterPhaseAsync(RunPhase.Starting, RunStatus.Running, null);
-        S.EngineId = await runtime.GetEngineIdAsync();
-        S.ContainerId = await runtime.CreateAsync(new ContainerSpec
+        _parser = adapter.NewProgressParser(spec);
+        var end = await container.RunAsync(new ContainerSpec
         {
             Image = image,
             Arguments = plan.Arguments,
@@ -318,70 +345,38 @@ public sealed class ScannerRunGrain(
             MemoryBytes = plan.MemoryBytes,
             Cpus = plan.Cpus,
             PidsLimit = plan.PidsLimit,
-        }, CancellationToken.None);
-        await SaveAsync();
-        if (S.Halt != HaltKind.None) { SetHalted(); return; }
-
-        await FollowToEndAsync(adapter, spec, plan, context, S.ContainerId, start: true);
+        }, plan.ReportPath);
+        await FinishContainerRunAsync(adapter, spec, plan, context, end);
     }
 
-    /// <summary>Starts (or, for a recovered run, only follows) the container; relays its output, enforces
-    /// pause and timeout, waits for exit, then parses its report into findings.</summary>
-    private async Task FollowToEndAsync(IContainerScanner adapter, RunSpec spec, ContainerPlan plan, FindingContext context, string containerId, bool start)
+    /// <summary>Turns how the container ended into the run's outcome; parses the report unless cancelled.</summary>
+    private async Task FinishContainerRunAsync(IContainerScanner adapter, RunSpec spec, ContainerPlan plan, FindingContext context, ContainerRunEnd end)
     {
-        var parser = adapter.NewProgressParser(spec);
-        using var follow = new CancellationTokenSource();
-        Func<string, ValueTask> onLine = line => { if (!_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _droppedLogLines); return ValueTask.CompletedTask; };
-        var followTask = Task.Run(() => start
-            ? runtime.StartAndFollowAsync(containerId, onLine, follow.Token)
-            : runtime.FollowAsync(containerId, onLine, follow.Token));
-        await EnterPhaseAsync(RunPhase.Running, RunStatus.Running, null);
-        S.StartedAt ??= DateTimeOffset.UtcNow;
-        var waitTask = Task.Run(async () =>
-        {
-            await followTask; // the container has been started once following began
-            return await runtime.WaitAsync(containerId, CancellationToken.None);
-        });
+        await using var report = end.Report;
+        S.ExitCode = end.ExitCode;
+        if (end.ExitCode is not { } exitCode || _commands.Halt == HaltKind.Cancel) { SetHalted(); return; }
 
-        var timeout = options.Value.TimeoutFor(spec.Scanner);
-        var timedOut = false;
-        while (!waitTask.IsCompleted)
+        if (report is not null)
         {
-            await Task.WhenAny(waitTask, Task.Delay(Tick));
-            await ApplyPauseAsync();
-            await ReportLinesAsync(parser);
-            if (!timedOut && S.Halt == HaltKind.None && RunningTime() > timeout)
-            {
-                timedOut = true;
-                S.Error = $"timed out after {timeout.TotalSeconds:0} s of running time and was killed";
-                await runtime.KillAsync(containerId);
-            }
+            // The tool's own report is kept as an artifact, then parsed from the same spooled copy.
+            await using var tee = await ReportTee.SpoolAsync(report);
+            try { await WithRetriesAsync("keeping the raw report", () => tee.StoreAsync(artifacts, spec.ScanId, ArtifactDescriptor.RawReport(spec.Scanner, plan.ReportPath))); }
+            catch (Exception ex) { context.Warn($"the raw report was not kept: {ex.Message}"); }
+            await StoreFindingsAsync(adapter.ParseReportAsync(tee.Rewound(), context, CancellationToken.None), context);
         }
-        S.ExitCode = await waitTask;
-        await ReportLinesAsync(parser);
+        else context.Warn("the tool wrote no report");
 
-        if (S.Halt == HaltKind.Cancel) { SetHalted(); return; }
-
-        await EnterPhaseAsync(RunPhase.Parsing, RunStatus.Running, null);
-        await using (var report = await runtime.ReadFileAsync(containerId, plan.ReportPath, CancellationToken.None))
-        {
-            if (report is not null)
-            {
-                // The tool's own report is kept as an artifact, then parsed from the same spooled copy.
-                await using var tee = await ReportTee.SpoolAsync(report);
-                try { await WithRetriesAsync("keeping the raw report", () => tee.StoreAsync(artifacts, spec.ScanId, ArtifactDescriptor.RawReport(spec.Scanner, plan.ReportPath))); }
-                catch (Exception ex) { context.Warn($"the raw report was not kept: {ex.Message}"); }
-                await StoreFindingsAsync(adapter.ParseReportAsync(tee.Rewound(), context, CancellationToken.None), context);
-            }
-            else context.Warn("the tool wrote no report");
-        }
-
-        if (S.Halt == HaltKind.Stop) { SetHalted(); return; }
-        if (timedOut) { S.Status = RunStatus.Failed; return; }
-        if (!plan.SuccessExitCodes.Contains(S.ExitCode.Value))
+        if (_commands.Halt != HaltKind.None) { SetHalted(); return; }
+        if (end.TimedOutAfter is { } timeout)
         {
             S.Status = RunStatus.Failed;
-            S.Error = $"{spec.Scanner} exited with code {S.ExitCode}" + (context.Warnings.Count > 0 ? $" ({context.Warnings[0]})" : "");
+            S.Error = $"timed out after {timeout.TotalSeconds:0} s of running time and was killed";
+            return;
+        }
+        if (!plan.SuccessExitCodes.Contains(exitCode))
+        {
+            S.Status = RunStatus.Failed;
+            S.Error = $"{spec.Scanner} exited with code {exitCode}" + (context.Warnings.Count > 0 ? $" ({context.Warnings[0]})" : "");
             return;
         }
         S.Status = RunStatus.Completed;
@@ -389,9 +384,9 @@ public sealed class ScannerRunGrain(
 
     private async Task RunInProcessAsync(IInProcessScanner adapter, RunSpec spec, FindingContext context)
     {
-        await EnterPhaseAsync(RunPhase.Running, RunStatus.Running, null);
+        await EnterPhaseAsync(RunPhase.Running, null);
         S.StartedAt = DateTimeOffset.UtcNow;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_halt.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_commands.HaltToken);
         timeout.CancelAfter(options.Value.TimeoutFor(spec.Scanner));
         var collected = new List<Finding>();
         try
@@ -399,7 +394,7 @@ public sealed class ScannerRunGrain(
             await foreach (var f in adapter.ScanAsync(spec, context, httpClients.CreateClient("scanner"), timeout.Token))
                 collected.Add(f);
         }
-        catch (OperationCanceledException) when (!_halt.IsCancellationRequested)
+        catch (OperationCanceledException) when (!_commands.HaltToken.IsCancellationRequested)
         {
             S.Status = RunStatus.Failed;
             S.Error = $"timed out after {options.Value.TimeoutFor(spec.Scanner).TotalSeconds:0} s";
@@ -412,8 +407,8 @@ public sealed class ScannerRunGrain(
             S.Error = $"could not fetch {spec.Target}: {ex.Message}";
             return;
         }
-        if (S.Halt != HaltKind.None) { SetHalted(); return; }
-        await EnterPhaseAsync(RunPhase.Parsing, RunStatus.Running, null);
+        if (_commands.Halt != HaltKind.None) { SetHalted(); return; }
+        await EnterPhaseAsync(RunPhase.Parsing, null);
         await StoreFindingsAsync(collected.ToAsyncEnumerable(), context);
         S.Status = RunStatus.Completed;
     }
@@ -436,12 +431,12 @@ public sealed class ScannerRunGrain(
         foreach (var w in context.Warnings) _lines.Writer.TryWrite("scangate: " + w);
     }
 
-    private void SetHalted() => S.Status = S.Halt == HaltKind.Cancel ? RunStatus.Cancelled : RunStatus.Stopped;
+    private void SetHalted() => S.Status = _commands.Halt == HaltKind.Cancel ? RunStatus.Cancelled : RunStatus.Stopped;
 
     private async Task CompleteAsync(FindingContext context)
     {
         var spec = S.Spec!;
-        await ReportLinesAsync(null); // the last log lines go out while the run still reads as under way
+        await ReportLinesAsync(); // the last log lines go out while the run still reads as under way
         if (S.Status == RunStatus.Cancelled) await WithRetriesAsync("discarding findings", () => findings.DeleteScannerAsync(spec.ScanId, spec.Scanner));
         var counts = new SeverityCounts();
         if (S.Status != RunStatus.Cancelled) await WithRetriesAsync("counting findings", async () => counts = await CountForScannerAsync(spec));
@@ -489,53 +484,43 @@ public sealed class ScannerRunGrain(
         }
     }
 
-    private async Task FinishHaltedAsync()
-    {
-        SetHalted();
-        await CompleteAsync(new FindingContext(S.Spec!.ScanId, S.Spec.Scanner));
-    }
-
-    private async Task EnterPhaseAsync(RunPhase phase, RunStatus status, string? message)
+    private async Task EnterPhaseAsync(RunPhase phase, string? message)
     {
         S.Phase = phase;
         S.Percent = null;
-        if (!S.PauseRequested || phase != RunPhase.Running) S.Status = status;
+        S.Status = RunStatus.Running;
+        if (phase == RunPhase.Running) S.StartedAt ??= DateTimeOffset.UtcNow;
         await SaveAsync();
         ReportProgress(message, []);
     }
 
-    private async Task ApplyPauseAsync()
+    // What the container run tells its supervisor; all of it happens on the supervisor's flow.
+    Task IContainerRunSink.PhaseAsync(RunPhase phase, string? message) => EnterPhaseAsync(phase, message);
+
+    async Task IContainerRunSink.CreatedAsync(string engineId, string containerId)
     {
-        if (S.ContainerId is not { } id || S.Phase != RunPhase.Running) return;
-        if (S.PauseRequested && !_containerPaused)
-        {
-            var info = await runtime.InspectAsync(id);
-            if (info is not { Running: true }) return;
-            await runtime.PauseAsync(id);
-            _containerPaused = true;
-            _pausedSince = DateTimeOffset.UtcNow;
-            S.Status = RunStatus.Paused;
-            ReportProgress("paused", []);
-        }
-        else if (!S.PauseRequested && _containerPaused)
-        {
-            await runtime.UnpauseAsync(id);
-            _containerPaused = false;
-            _pausedTotal += DateTimeOffset.UtcNow - _pausedSince!.Value;
-            _pausedSince = null;
-            S.Status = RunStatus.Running;
-            ReportProgress("resumed", []);
-        }
+        S.EngineId = engineId;
+        S.ContainerId = containerId;
+        await SaveAsync();
     }
 
-    private TimeSpan RunningTime()
+    async Task IContainerRunSink.PausedAsync(bool paused)
     {
-        if (S.StartedAt is null) return TimeSpan.Zero;
-        var paused = _pausedTotal + (_pausedSince is { } since ? DateTimeOffset.UtcNow - since : TimeSpan.Zero);
-        return DateTimeOffset.UtcNow - S.StartedAt.Value - paused;
+        S.Status = paused ? RunStatus.Paused : RunStatus.Running;
+        await SaveAsync();
+        ReportProgress(paused ? "paused" : "resumed", []);
     }
 
-    private Task ReportLinesAsync(IProgressParser? parser)
+    Task IContainerRunSink.HaltingAsync(HaltKind halt) => SaveAsync();
+
+    void IContainerRunSink.Line(string line)
+    {
+        if (!_lines.Writer.TryWrite(line)) Interlocked.Increment(ref _droppedLogLines);
+    }
+
+    Task IContainerRunSink.TickAsync() => ReportLinesAsync();
+
+    private Task ReportLinesAsync()
     {
         var lines = new List<string>();
         var percentBefore = S.Percent;
@@ -544,7 +529,7 @@ public sealed class ScannerRunGrain(
         {
             var clean = LogText.Clean(line);
             lines.Add(clean);
-            if (parser?.Parse(clean) is { } update)
+            if (_parser?.Parse(clean) is { } update)
             {
                 if (update.Percent is { } p) S.Percent = Math.Max(S.Percent ?? 0, p);
                 step = update.Step ?? step;

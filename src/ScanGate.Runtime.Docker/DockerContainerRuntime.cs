@@ -206,11 +206,33 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
         return response.StatusCode;
     }
 
-    public Task PauseAsync(string containerId, CancellationToken cancellationToken = default) =>
-        _client.Containers.PauseContainerAsync(containerId, cancellationToken);
+    public async Task PauseAsync(string containerId, CancellationToken cancellationToken = default)
+    {
+        try { await _client.Containers.PauseContainerAsync(containerId, cancellationToken); }
+        catch (DockerApiException ex) when (ex is not DockerContainerNotFoundException)
+        {
+            if (!await AlreadyThereAsync(containerId, c => c.Paused || !c.Running, "Pause", ex, cancellationToken)) throw;
+        }
+    }
 
-    public Task UnpauseAsync(string containerId, CancellationToken cancellationToken = default) =>
-        _client.Containers.UnpauseContainerAsync(containerId, cancellationToken);
+    public async Task UnpauseAsync(string containerId, CancellationToken cancellationToken = default)
+    {
+        try { await _client.Containers.UnpauseContainerAsync(containerId, cancellationToken); }
+        catch (DockerApiException ex) when (ex is not DockerContainerNotFoundException)
+        {
+            if (!await AlreadyThereAsync(containerId, c => !c.Paused, "Unpause", ex, cancellationToken)) throw;
+        }
+    }
+
+    /// <summary>Whether a refused request had nothing to do: the container is already where it was asked to go
+    /// (already paused, not paused, not running). Engines disagree on how they say so (409, 304, or 500 from
+    /// older ones), so the container's state decides, not the status code; a missing container stays an error.</summary>
+    private async Task<bool> AlreadyThereAsync(string containerId, Func<ContainerInfo, bool> reached, string operation, DockerApiException refusal, CancellationToken cancellationToken)
+    {
+        if (await InspectAsync(containerId, cancellationToken) is not { } info || !reached(info)) return false;
+        _logger.LogDebug("{Operation} of {Container} not needed ({State}): {Reason}", operation, containerId, info.State, refusal.ResponseBody?.Trim());
+        return true;
+    }
 
     public async Task KillAsync(string containerId, CancellationToken cancellationToken = default)
     {
@@ -223,9 +245,10 @@ public sealed class DockerContainerRuntime : IContainerRuntime, IDisposable
             await _client.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, cancellationToken);
         }
         catch (DockerContainerNotFoundException) { }
-        catch (DockerApiException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        catch (DockerApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound) { }
+        catch (DockerApiException ex)
         {
-            _logger.LogDebug("Kill of {Container} not needed: {Reason}", containerId, ex.ResponseBody?.Trim());
+            if (!await AlreadyThereAsync(containerId, c => !c.Running, "Kill", ex, cancellationToken)) throw;
         }
     }
 

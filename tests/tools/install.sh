@@ -19,4 +19,6 @@ if [ ! -f "$dir/.installed-$stamp" ]; then
   chmod u+x "$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
   touch "$dir/.installed-$stamp"
 fi
+# Scripts of ours that run with these packages (copied every time: they are not part of the stamp).
+cp "$here/actionlint.mjs" "$dir/"
 echo "$dir"

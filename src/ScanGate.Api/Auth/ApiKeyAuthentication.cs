@@ -14,7 +14,7 @@ namespace ScanGate.Api.Auth;
 /// limit gets 429 with Retry-After.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IGrainFactory grains, AuthCache cache, Clock clock)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, KeyCheck keys, AuthCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string Scheme = "ApiKey";
@@ -28,19 +28,8 @@ public sealed class ApiKeyAuthenticationHandler(
         if (key is null) return AuthenticateResult.NoResult();
         if (!ApiKeys.LooksLikeKey(key)) return AuthenticateResult.Fail("malformed key");
         var hash = ApiKeys.Hash(key);
-        var caller = cache.Get(hash);
-        if (caller is not null)
-        {
-            if (cache.ShouldTouch(hash)) grains.GetGrain<IApiKeyGrain>(hash).Touch(clock.UtcNow).Ignore();
-        }
-        else
-        {
-            var result = await grains.GetGrain<IApiKeyGrain>(hash).Authenticate();
-            if (result.Outcome == AuthOutcome.RateLimited) return RateLimited(result.RetryAfterSeconds);
-            if (result.Outcome != AuthOutcome.Ok) return AuthenticateResult.Fail("invalid key");
-            cache.Put(hash, result);
-            caller = result.Caller!;
-        }
+        var (caller, refusal) = await keys.CheckAsync(hash);
+        if (caller is null) return refusal!.Outcome == AuthOutcome.RateLimited ? RateLimited(refusal.RetryAfterSeconds) : AuthenticateResult.Fail("invalid key");
         if (cache.TryAcquire(hash) is { } retryAfter) return RateLimited(retryAfter);
 
         Context.Items[CallerItem] = caller;
@@ -75,12 +64,14 @@ public sealed class ApiKeyAuthenticationHandler(
         var surface = Compat.CompatSurface.Of(Context);
         if (Context.Items.TryGetValue(RetryAfterItem, out var retry) && retry is int seconds)
         {
+            ScanGateTelemetry.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("limit", "api_key"));
             Response.Headers.RetryAfter = seconds.ToString();
             var limited = $"this API key's per-minute rate limit is used up; retry after {seconds} s";
             return surface is null
                 ? Problems.Write(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded", limited)
                 : Compat.CompatSurface.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "Rate limit exceeded", limited);
         }
+        ScanGateTelemetry.AuthFailures.Add(1, new KeyValuePair<string, object?>("reason", ReadKey(Request) is null ? "missing" : "invalid"));
         if (surface is null)
         {
             Response.Headers.WWWAuthenticate = "Bearer";

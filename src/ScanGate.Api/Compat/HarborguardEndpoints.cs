@@ -196,6 +196,7 @@ public sealed class HarborguardPostLimit : IRateLimiterPolicy<string>
 
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
     {
+        ScanGateTelemetry.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("limit", PolicyName));
         var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 60;
         context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await CompatSurface.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Rate limit exceeded",

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using ScanGate.Grains;
+using ScanGate.Runtime;
 using ScanGate.Tests.Api;
 using ScanGate.Tests.Infrastructure;
 using Xunit.Abstractions;

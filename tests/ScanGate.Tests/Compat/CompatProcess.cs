@@ -39,7 +39,7 @@ public class CompatProcess : IAsyncLifetime
     {
         await Process.DisposeAsync();
         // Scans the tests left running die with the process; their containers are this fixture's to remove.
-        foreach (var container in await DockerCli.ContainersWithLabelAsync(ScanGate.Grains.ContainerLabels.Cluster, ClusterId))
+        foreach (var container in await DockerCli.ContainersWithLabelAsync(ScanGate.Runtime.ContainerLabels.Cluster, ClusterId))
             await Proc.RunAsync("docker", "rm", "-f", container);
     }
 

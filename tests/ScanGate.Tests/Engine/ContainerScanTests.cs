@@ -214,14 +214,9 @@ public sealed class ContainerScanTests : IAsyncLifetime
         Assert.Null(await runtime.InspectAsync(orphan));
     }
 
-    private static async Task WaitForDockerAsync(string containerId, string format, string expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        string value;
-        while ((value = await DockerCli.InspectAsync(containerId, format)) != expected && DateTime.UtcNow < deadline)
-            await Task.Delay(200);
-        Assert.Equal(expected, value);
-    }
+    private static Task WaitForDockerAsync(string containerId, string format, string expected) =>
+        Eventually.ValueAsync(() => DockerCli.InspectAsync(containerId, format), v => v == expected, TimeSpan.FromSeconds(20),
+            $"docker inspect {format} of {containerId} saying {expected}");
 }
 
 /// <summary>A run past its scanner's timeout is killed and failed with the reason; its sibling is unaffected.</summary>

@@ -58,16 +58,9 @@ public sealed class RunRecoveryTests : IAsyncLifetime
         return run;
     }
 
-    private static async Task<ScannerState> WaitForEndAsync(IScannerRunGrain run)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await run.Get() is { } s && s.Status.IsTerminal()) return s;
-            await Task.Delay(250);
-        }
-        throw new TimeoutException("the recovered run did not end: " + System.Text.Json.JsonSerializer.Serialize(await run.Get()));
-    }
+    private static async Task<ScannerState> WaitForEndAsync(IScannerRunGrain run) =>
+        (await Eventually.ValueAsync(run.Get, s => s is not null && s.Status.IsTerminal(), TimeSpan.FromMinutes(2), "the recovered run's end",
+            poll: TimeSpan.FromMilliseconds(250)))!;
 
     [Fact]
     public async Task A_lost_run_reattaches_to_the_container_its_engine_still_runs_and_stores_its_findings()

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ScanGate.Contracts;
 using ScanGate.Grains;
+using ScanGate.Runtime;
 using ScanGate.Tests.Infrastructure;
 
 namespace ScanGate.Tests.Engine;

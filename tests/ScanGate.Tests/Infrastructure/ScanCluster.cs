@@ -24,7 +24,10 @@ public sealed class ScanCluster : IAsyncDisposable
 
     private ScanCluster(InProcessTestCluster cluster) => Cluster = cluster;
 
-    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null, Action<ISiloBuilder>? configureSilo = null)
+    /// <param name="replace">Runs after ScanGate's composition, so a test can put its own runtime or storage in.</param>
+    /// <param name="configureSilo">Runs after ScanGate's composition, for what a test adds to the silo (call filters, options).</param>
+    public static async Task<ScanCluster> StartAsync(Action<ScannerRunOptions>? configure = null, Action<IServiceCollection>? replace = null,
+        Action<ISiloBuilder>? configureSilo = null)
     {
         var builder = new InProcessTestClusterBuilder(1);
         var configuration = new ConfigurationBuilder().Build();
@@ -32,6 +35,7 @@ public sealed class ScanCluster : IAsyncDisposable
         {
             silo.AddScanGateSilo(configuration);
             silo.Services.PostConfigure<ScannerRunOptions>(o => configure?.Invoke(o));
+            replace?.Invoke(silo.Services);
             configureSilo?.Invoke(silo);
         });
         var cluster = builder.Build();
@@ -52,18 +56,9 @@ public sealed class ScanCluster : IAsyncDisposable
         return id;
     }
 
-    public async Task<ScanSnapshot> WaitForAsync(string id, Func<ScanSnapshot, bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        ScanSnapshot? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await Scan(id).Get();
-            if (last is not null && condition(last)) return last;
-            await Task.Delay(250);
-        }
-        throw new TimeoutException($"scan {id} did not reach '{what}' within {timeout}; last seen: {JsonSerializer.Serialize(last)}");
-    }
+    public async Task<ScanSnapshot> WaitForAsync(string id, Func<ScanSnapshot, bool> condition, TimeSpan timeout, string what) =>
+        (await Eventually.ValueAsync(() => Scan(id).Get(), s => s is not null && condition(s), timeout, $"scan {id} reaching '{what}'",
+            poll: TimeSpan.FromMilliseconds(250)))!;
 
     public Task<ScanSnapshot> WaitForEndAsync(string id, TimeSpan timeout) =>
         WaitForAsync(id, s => s.Status.IsTerminal(), timeout, "a terminal status");

@@ -13,6 +13,9 @@ internal static class ReportTools
 {
     private static readonly Lazy<Task<string>> Installed = new(InstallAsync);
 
+    /// <summary>The folder tests/tools/install.sh installed the npm tools into.</summary>
+    public static Task<string> FolderAsync() => Installed.Value;
+
     private static async Task<string> InstallAsync()
     {
         var script = Path.Combine(RepoRoot(), "tests", "tools", "install.sh");

@@ -21,7 +21,9 @@ public interface IContainerRuntime
     Task FollowAsync(string containerId, Func<string, ValueTask> onLine, CancellationToken cancellationToken);
     /// <summary>Waits for exit and returns the exit code.</summary>
     Task<long> WaitAsync(string containerId, CancellationToken cancellationToken);
+    /// <summary>Freezes the container; one already frozen or no longer running is not an error.</summary>
     Task PauseAsync(string containerId, CancellationToken cancellationToken = default);
+    /// <summary>Thaws the container; one not frozen or no longer running is not an error.</summary>
     Task UnpauseAsync(string containerId, CancellationToken cancellationToken = default);
     /// <summary>Kills the container; a container already gone or stopped is not an error.</summary>
     Task KillAsync(string containerId, CancellationToken cancellationToken = default);

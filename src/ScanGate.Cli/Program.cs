@@ -1,0 +1,1 @@
+return await ScanGate.Cli.Cli.RunAsync(args, ScanGate.Cli.CliContext.FromProcess());
