@@ -138,10 +138,10 @@ public sealed record CreatedApiKeyView(string Id, string Name, string OrgId, str
 /// <summary>A project; its webhook secret is never shown, only whether it has one.</summary>
 public sealed record ProjectView(string Key, string Name, string? RepositoryUrl, string DefaultBranch, string FailOnSeverity,
     string? DastTargetUrl, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> RecentScans, bool CreatedOnTheFly,
-    bool WebhookSecretSet)
+    bool WebhookSecretSet, IReadOnlyList<string> RepositoryIds, string? Description)
 {
     public static ProjectView Of(Project p) => new(p.Key, p.Name, p.RepositoryUrl, p.DefaultBranch, p.FailOnSeverity?.Word() ?? "none",
-        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly, p.WebhookSecret is not null);
+        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly, p.WebhookSecret is not null, p.RepositoryIds, p.Description);
 }
 
 /// <summary>A project schedule; <c>fail_on_severity</c> is null when each run takes the project's default.</summary>

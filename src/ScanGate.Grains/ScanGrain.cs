@@ -36,6 +36,8 @@ public sealed class ScanState
     [Id(17)] public bool UploadsMissing { get; set; }
     /// <summary>When every scanner was done and the scan began to wait for its uploads.</summary>
     [Id(18)] public DateTimeOffset? WaitingForUploadsSince { get; set; }
+    /// <summary>When the runs and uploads were over but the named baseline scan was not (see <see cref="GateSpec.BaselineScanId"/>).</summary>
+    [Id(19)] public DateTimeOffset? WaitingForBaselineSince { get; set; }
 }
 
 /// <summary>Reports uploaded from scanners run elsewhere. Bound from "ScanGate:Uploads".</summary>
@@ -110,6 +112,7 @@ public sealed class ScanGrain(
             // A scan picked up again (its silo was lost) logs from here on and says so.
             _log = new ScanLogSpool($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [scangate] the scan was picked up again (its activation was lost); earlier lines were not kept");
             if (S.WaitingForUploadsSince is not null) ArmUploadWait(); // the wait for uploads outlives the activation
+            if (S.WaitingForBaselineSince is not null) ArmBaselineWait();
         }
         if (S.Request is not null) mirror.Publish(Snapshot());
         return Task.CompletedTask;
@@ -329,20 +332,51 @@ public sealed class ScanGrain(
         var expected = S.Request!.ExpectedUploads;
         if (S.Ending is null && S.Uploads < expected && !S.UploadsMissing)
         {
-            if (S.WaitingForUploadsSince is null)
-            {
-                S.WaitingForUploadsSince = DateTimeOffset.UtcNow;
-                await store.WriteStateAsync();
-                await PublishAsync(new ScanEvent
-                {
-                    Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow,
-                    Message = $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads",
-                });
-            }
+            await BeginWaitAsync(S.WaitingForUploadsSince, at => S.WaitingForUploadsSince = at,
+                $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads");
             ArmUploadWait();
             return;
         }
+        if (S.Ending is null && !await BaselineOverAsync())
+        {
+            await BeginWaitAsync(S.WaitingForBaselineSince, at => S.WaitingForBaselineSince = at,
+                $"scanners done; waiting for the baseline scan {S.Request.Gate.BaselineScanId} of the base commit to end");
+            ArmBaselineWait();
+            return;
+        }
+        _baselineWait?.Dispose();
+        _baselineWait = null;
         await FinishAsync();
+    }
+
+    /// <summary>A wait that outlives the activation: when it began is kept (once), and the scan's stream says why it waits.</summary>
+    private async Task BeginWaitAsync(DateTimeOffset? since, Action<DateTimeOffset> began, string why)
+    {
+        if (since is not null) return;
+        began(DateTimeOffset.UtcNow);
+        await store.WriteStateAsync();
+        await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Message = why });
+    }
+
+    private IGrainTimer? _baselineWait;
+
+    /// <summary>Whether the named baseline scan (if any) is over, gone, or waited for long enough.</summary>
+    private async Task<bool> BaselineOverAsync()
+    {
+        if (S.Request!.Gate is not { NewOnly: true, BaselineScanId: { } baseline } || baseline == ScanId) return true;
+        if (S.WaitingForBaselineSince is { } since && DateTimeOffset.UtcNow - since > TimeSpan.FromMinutes(uploadOptions.Value.WaitMinutes)) return true;
+        return await GrainFactory.GetGrain<IScanGrain>(baseline).Get() is not { } scan || scan.Status.IsTerminal();
+    }
+
+    /// <summary>Looks at the baseline scan again every few seconds; it is another scan's grain, which does not call back.</summary>
+    private void ArmBaselineWait()
+    {
+        if (_baselineWait is not null) return;
+        _baselineWait = this.RegisterGrainTimer(async () =>
+        {
+            if (S.Status.IsTerminal()) { _baselineWait?.Dispose(); _baselineWait = null; return; }
+            await FinishWhenDoneAsync();
+        }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(2), Period = TimeSpan.FromSeconds(2) });
     }
 
     private IGrainTimer? _uploadWait;
