@@ -59,7 +59,8 @@ public sealed class RunRecoveryTests : IAsyncLifetime
     }
 
     private static async Task<ScannerState> WaitForEndAsync(IScannerRunGrain run) =>
-        (await Eventually.ValueAsync(run.Get, s => s is not null && s.Status.IsTerminal(), TimeSpan.FromMinutes(2), "the recovered run's end",
+        // The end is phase done: a terminal status shows a moment before the counts are taken from the store.
+        (await Eventually.ValueAsync(run.Get, s => s is not null && s.Status.IsTerminal() && s.Phase == RunPhase.Done, TimeSpan.FromMinutes(2), "the recovered run's end",
             poll: TimeSpan.FromMilliseconds(250)))!;
 
     [Fact]
