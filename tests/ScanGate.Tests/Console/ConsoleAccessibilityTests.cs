@@ -34,31 +34,31 @@ public sealed class ConsoleAccessibilityTests(ConsoleFixture console, ITestOutpu
         var problems = new List<string>();
         await page.GotoAsync("/signin");
         await Expect(page.GetByLabel("API key")).ToBeVisibleAsync();
-        problems.AddRange(await SeriousViolationsAsync(page, "sign-in"));
+        problems.AddRange(await SeriousViolationsAsync(page, scheme, "sign-in"));
 
         await ConsoleFixture.SignInAsync(page, tenant.Keys["admin"]);
-        problems.AddRange(await SeriousViolationsAsync(page, "dashboard"));
+        problems.AddRange(await SeriousViolationsAsync(page, scheme, "dashboard"));
 
         foreach (var (path, name) in new[] { ("/scans", "Scans"), ("/scans/new", "New scan"), ("/keys", "API keys") })
         {
             await OpenAsync(page, path, name);
-            problems.AddRange(await SeriousViolationsAsync(page, path));
+            problems.AddRange(await SeriousViolationsAsync(page, scheme, path));
         }
 
         await OpenAsync(page, $"/findings?project={project}", "Findings");
         await Expect(page.GetByTestId("finding-row")).ToHaveCountAsync(1);
         await page.GetByTestId("finding-title").ClickAsync(); // the detail, open in place, is audited too
         await Expect(page.GetByTestId("finding-detail")).ToBeVisibleAsync();
-        problems.AddRange(await SeriousViolationsAsync(page, "/findings"));
+        problems.AddRange(await SeriousViolationsAsync(page, scheme, "/findings"));
 
         await page.GotoAsync($"/scans/{scanId}");
         await Expect(page.GetByTestId("target")).ToBeVisibleAsync();
         await ConsoleFixture.WaitInteractiveAsync(page);
-        problems.AddRange(await SeriousViolationsAsync(page, "/scans/{id}"));
+        problems.AddRange(await SeriousViolationsAsync(page, scheme, "/scans/{id}"));
 
         await page.GotoAsync("/no-such-page");
         await Expect(page.GetByTestId("not-found")).ToBeVisibleAsync();
-        problems.AddRange(await SeriousViolationsAsync(page, "not found"));
+        problems.AddRange(await SeriousViolationsAsync(page, scheme, "not found"));
 
         foreach (var problem in problems) output.WriteLine(problem);
         Assert.True(problems.Count == 0, $"{problems.Count} serious or critical axe violation(s) in the {scheme} theme:\n" + string.Join("\n", problems));
@@ -73,8 +73,12 @@ public sealed class ConsoleAccessibilityTests(ConsoleFixture console, ITestOutpu
     }
 
     /// <summary>axe's violations of impact serious or critical on what the page shows now, one line per element.</summary>
-    private static async Task<IEnumerable<string>> SeriousViolationsAsync(IPage page, string where)
+    private static async Task<IEnumerable<string>> SeriousViolationsAsync(IPage page, ColorScheme scheme, string where)
     {
+        // The console's pages take the system's scheme on their first interactive render: wait until they have.
+        var toggle = page.GetByTestId("theme-toggle");
+        if (await toggle.CountAsync() > 0)
+            await Expect(toggle).ToHaveAttributeAsync("aria-label", scheme == ColorScheme.Dark ? "Switch to the light theme" : "Switch to the dark theme");
         // Audit the page as it settles: the theme chosen on the first interactive render (the system's dark scheme)
         // fades the colours in over MudBlazor's 200 ms transitions, and a colour caught halfway is not one a user reads.
         await page.WaitForFunctionAsync("() => !document.getAnimations().some(a => a instanceof CSSTransition)");
