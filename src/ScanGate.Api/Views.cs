@@ -95,8 +95,10 @@ public sealed record ProfileView(string Name, string Description, bool Default);
 /// <summary><see cref="Available"/>: whether the scanner can run now (in process, or its image is on the answering
 /// silo's engine); null when no silo answered.</summary>
 public sealed record ScanTypeScannerView(string Name, string Description, bool Default, string Runs, bool? Available);
+/// <param name="DefaultsNow">The default scanners that would run now (those whose image the answering silo has); null
+/// when no silo answered. Empty: a scan of this type without named scanners is refused with 503.</param>
 public sealed record ScanTypeView(string Name, string Description, string TargetKind, string DefaultProfile,
-    IReadOnlyList<ProfileView> Profiles, IReadOnlyList<ScanTypeScannerView> Scanners);
+    IReadOnlyList<ProfileView> Profiles, IReadOnlyList<ScanTypeScannerView> Scanners, IReadOnlyList<string>? DefaultsNow);
 
 public sealed record ScanListItemView(string Id, string ScanType, string Target, string Status, string? Project, string? Branch,
     DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, bool? GatePassed, SeverityCountsView Counts, ScanLinks Links)

@@ -69,6 +69,7 @@ public sealed class ScanGrain(
     IScanIndex index,
     ScanSnapshotMirror mirror,
     Microsoft.Extensions.Options.IOptions<UploadOptions> uploadOptions,
+    Microsoft.Extensions.Options.IOptions<ScannerRunOptions> runOptions,
     ILogger<ScanGrain> logger) : Grain, IScanGrain, IScanCallbacks, IRemindable, IIncomingGrainCallFilter
 {
     /// <summary>A call that failed half-way (its state write refused, say, while the database restarts) leaves
@@ -137,6 +138,11 @@ public sealed class ScanGrain(
             return CommandResult.Fail(CommandError.Unavailable,
                 $"no container engine is reachable, so {string.Join(", ", adapters.OfType<IContainerScanner>().Select(a => a.Name))} cannot run; in-process scan types (security_headers) still work");
 
+        var skipped = request.ScannersNamed ? [] : await DefaultsWithoutImageAsync(adapters);
+        if (adapters.Count > 0 && skipped.Count == adapters.Count && request.ExpectedUploads == 0)
+            return CommandResult.Fail(CommandError.Unavailable,
+                $"no scanner of {request.ScanType} can run here: it needs {string.Join(", ", skipped.Select(kv => $"{kv.Key} ({kv.Value})"))}");
+
         var charge = await GrainFactory.GetGrain<IOrganizationGrain>(request.OrgId).ChargeScan();
         if (!charge.Ok) return CommandResult.Fail(charge.Error, charge.Message!);
 
@@ -144,7 +150,9 @@ public sealed class ScanGrain(
         S.RescanOf = rescanOf;
         S.Status = ScanStatus.Queued;
         S.CreatedAt = DateTimeOffset.UtcNow;
-        S.Runs = adapters.ToDictionary(a => a.Name, a => new ScannerState { Name = a.Name }, StringComparer.Ordinal);
+        S.Runs = adapters.ToDictionary(a => a.Name, a => skipped.TryGetValue(a.Name, out var why)
+            ? new ScannerState { Name = a.Name, Status = RunStatus.Skipped, Phase = RunPhase.Done, Error = why, FinishedAt = DateTimeOffset.UtcNow }
+            : new ScannerState { Name = a.Name }, StringComparer.Ordinal);
         await store.WriteStateAsync();
         await PublishStatus();
         _log ??= new ScanLogSpool();
@@ -164,6 +172,17 @@ public sealed class ScanGrain(
         return CommandResult.Success(Snapshot());
     }
 
+    /// <summary>The default scanners this silo cannot run because its engine lacks their image, each with what it
+    /// would need: they are shown as skipped, never run (a scan type's defaults are those the silo has).</summary>
+    private async Task<Dictionary<string, string>> DefaultsWithoutImageAsync(IEnumerable<IScannerAdapter> adapters)
+    {
+        var available = await GrainFactory.GetGrain<IScannerAvailabilityGrain>(0).Get();
+        return adapters.OfType<IContainerScanner>()
+            .Where(a => available.TryGetValue(a.Name, out var up) && !up)
+            .ToDictionary(a => a.Name, a => $"its image {runOptions.Value.ImageFor(a.Name, a.DefaultImage)} is not on this silo's container engine",
+                StringComparer.Ordinal);
+    }
+
     public async Task Admitted()
     {
         if (S.Request is null || S.Status != ScanStatus.Queued || S.Ending is not null) return;
@@ -172,7 +191,7 @@ public sealed class ScanGrain(
 
     private async Task StartRunsAsync()
     {
-        foreach (var name in S.Runs.Keys)
+        foreach (var name in ActiveRuns())
             await RunGrain(name).Start(new RunSpec
             {
                 ScanId = ScanId, Scanner = name, Target = S.Request!.InputFor(name).Target, Profile = S.Request.InputFor(name).Profile,
@@ -182,7 +201,7 @@ public sealed class ScanGrain(
         S.StartedAt = DateTimeOffset.UtcNow;
         await store.WriteStateAsync();
         await PublishStatus();
-        if (S.Runs.Count == 0) await FinishWhenDoneAsync(); // a scan of uploaded results only waits for them now
+        if (ActiveRuns().Count == 0) await FinishWhenDoneAsync(); // a scan of uploaded results only waits for them now
     }
 
     private IAdmissionGrain Admission => GrainFactory.GetGrain<IAdmissionGrain>(0);
@@ -381,8 +400,8 @@ public sealed class ScanGrain(
         {
             await this.RegisterOrUpdateReminder(FinishReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             var runs = S.Runs.Values.ToList();
-            // A scan of uploaded results only is complete when its uploads came.
-            var status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.Count == 0 && S.Uploads > 0 && !S.UploadsMissing)
+            // A scan of uploaded results only (or whose every default scanner was skipped) is complete when its uploads came.
+            var status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.All(r => r.Status == RunStatus.Skipped) && S.Uploads > 0 && !S.UploadsMissing)
                 ? ScanStatus.Completed : ScanStatus.Failed);
             var finishedAt = DateTimeOffset.UtcNow;
             await KeepLogAsync(status);
