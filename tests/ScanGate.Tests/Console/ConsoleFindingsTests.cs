@@ -95,7 +95,7 @@ public sealed class ConsoleFindingsTests(ConsoleFixture console)
         Assert.Equal("open", (await api.GetFromJsonAsync<JsonElement>($"/api/v1/findings/{finding.Id}")).GetProperty("status").GetString());
     }
 
-    private static Finding FindingOf(string orgId, string project, string scanId, string name, DateTimeOffset detectedAt) => new()
+    internal static Finding FindingOf(string orgId, string project, string scanId, string name, DateTimeOffset detectedAt) => new()
     {
         Id = "fnd_" + SortableId.New(), Fingerprint = $"{project}-{name}", ScanId = scanId, Scanner = "semgrep", Category = FindingCategories.Sast,
         Severity = Severity.High, Title = $"Console finding {name}", Description = "User input reaches a SQL query.", RuleId = "sql-injection",

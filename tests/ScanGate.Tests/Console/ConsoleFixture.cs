@@ -30,12 +30,13 @@ public sealed class ConsoleFixture : IAsyncLifetime
         });
     }
 
-    /// <summary>A fresh browser context (its own cookies) with a page on the console, sized like a laptop unless told.</summary>
-    public async Task<IPage> NewPageAsync(int width = 1366, int height = 900)
+    /// <summary>A fresh browser context (its own cookies) with a page on the console, sized like a laptop and in the
+    /// system's light scheme unless told.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1366, int height = 900, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height },
+            BaseURL = BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height }, ColorScheme = colorScheme,
         });
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();

@@ -16,6 +16,11 @@ public static class ConsoleTheme
         {
             Primary = "#8ab4f8", Secondary = "#c8a8f0", AppbarBackground = "#10243a", Success = "#7fd39a", Error = "#f2a19b",
             Warning = "#f3c06b", Info = "#8ab4f8",
+            // The dark theme's colours are light, so what is written on them is dark; MudBlazor's white fails contrast.
+            PrimaryContrastText = "#0b1d33", SecondaryContrastText = "#1f1030", SuccessContrastText = "#0b2414",
+            ErrorContrastText = "#330b08", WarningContrastText = "#2b1c00", InfoContrastText = "#0b1d33",
+            // Field labels and helper text: MudBlazor's default (white at 50 %) is below 4.5:1 on the dark surface.
+            TextSecondary = "rgba(255,255,255,0.72)",
         },
     };
 }
