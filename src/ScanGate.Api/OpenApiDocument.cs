@@ -1,0 +1,120 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.OpenApi;
+using ScanGate.Api.Compat;
+
+namespace ScanGate.Api;
+
+/// <summary>
+/// The native API's OpenAPI document (/openapi/v1.json): what each endpoint answers is its own metadata (name,
+/// summary, Produces, ProducesProblem, Accepts); what every operation shares is added here: the two ways to send a
+/// key, the key requirement, and the refusals authentication and rate limiting answer with.
+/// </summary>
+public static class OpenApiDocument
+{
+    public const string ApiKeyScheme = "ApiKey";
+    public const string BearerScheme = "Bearer";
+
+    public static IServiceCollection AddScanGateOpenApi(this IServiceCollection services) => services.AddOpenApi(o =>
+    {
+        // The compatibility surfaces speak other platforms' contracts, documented by those platforms.
+        o.ShouldInclude = d => !("/" + d.RelativePath).StartsWith("/compat/", StringComparison.OrdinalIgnoreCase);
+        o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info.Title = "ScanGate API";
+            doc.Info.Description = "Security scans as a service: trigger, follow, triage, gate. Authenticate with X-API-Key or Authorization: Bearer. " +
+                "Errors are problem+json (RFC 9457) with a `detail` saying what to change. The compatibility surfaces under /compat/ " +
+                "(Offload, Pepper, Harborguard, Aikido) follow those platforms' own contracts and are not part of this document.";
+            doc.Info.License = new OpenApiLicense { Name = "Proprietary" };
+            doc.Components ??= new OpenApiComponents();
+            doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            doc.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = "X-API-Key",
+                Description = "An API key of your organisation (POST /api/v1/apikeys).",
+            };
+            doc.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http, Scheme = "bearer", Description = "The same API key as a bearer token.",
+            };
+            return Task.CompletedTask;
+        });
+        o.AddOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any()) return;
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] },
+            ];
+            var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken);
+            operation.Responses ??= new OpenApiResponses();
+            foreach (var (status, description) in Refusals)
+                operation.Responses.TryAdd(status, new OpenApiResponse
+                {
+                    Description = description,
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new() { Schema = problem } },
+                });
+        });
+    });
+
+    private static readonly (string Status, string Description)[] Refusals =
+    [
+        ("401", "No valid API key: missing, unknown, expired and revoked keys are refused alike."),
+        ("403", "The key lacks the scope this operation needs, or the resource belongs to another organisation's admin."),
+        ("429", "The key's per-minute rate limit is used up; retry after the Retry-After header's seconds."),
+    ];
+
+    /// <summary>problem+json answers this endpoint gives for the statuses named.</summary>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses) builder.ProducesProblem(status);
+        return builder;
+    }
+
+    /// <summary>The scan's server-sent event stream.</summary>
+    public static RouteHandlerBuilder DescribedAsEventStream(this RouteHandlerBuilder builder) => builder
+        .Produces<string>(StatusCodes.Status200OK, "text/event-stream")
+        .WithDescription("A `text/event-stream` of the scan. First event `snapshot` (the scan as GET /scans/{id} answers it), " +
+            "then `status`, `progress`, `log` and `findings` events as they happen (a JSON scan event each), and a last `finished` " +
+            "event with the status, counts and gate verdict, after which the stream ends. Every event has an `id`; a client that " +
+            "lost the connection reconnects with `Last-Event-ID` and receives what it missed. Comments are sent as heartbeats while " +
+            "nothing happens.");
+}
+
+// Bodies the handlers read as JSON elements (to answer every mistake with a 400 naming the field); these records only
+// describe them in the document.
+
+/// <summary>A scan to run.</summary>
+public sealed record ScanRequestDocument(string ScanType, string Target, string? ScanProfile, IReadOnlyList<string>? Scanners,
+    string? FailOnSeverity, IReadOnlyDictionary<string, int>? MaxCounts, string? Project, string? Branch, string? Commit,
+    IReadOnlyDictionary<string, string>? PipelineContext, string? CallbackUrl, bool? NewOnly, string? BaseBranch, string? BaseCommit,
+    string? FailOnSast, string? FailOnDependency, string? FailOnIac, string? FailOnSecrets, string? ImagePolicy, int? ExpectedUploads);
+
+public sealed record ApiKeyRequestDocument(string Name, string? Preset, IReadOnlyList<string>? Scopes, int? ExpiresInDays,
+    string? Environment, int? RateLimitPerMinute, string? OrgId, string? MemberId);
+
+public sealed record ProjectRequestDocument(string? Key, string? Name, string? RepositoryUrl, string? DefaultBranch,
+    string? FailOnSeverity, string? DastTargetUrl, string? WebhookSecret);
+
+public sealed record ScheduleRequestDocument(string? Cron, string? Timezone, bool? Enabled, string? ScanType, string? Target,
+    string? ScanProfile, IReadOnlyList<string>? Scanners, string? FailOnSeverity, string? Branch);
+
+public sealed record FindingTriageDocument(string Status, string? Note);
+
+public sealed record BulkTriageDocument(IReadOnlyList<string> Ids, string Status, string? Note);
+
+public sealed record OrganisationRequestDocument(string Name, string AdminEmail, int? MonthlyScanQuota, int? MaxConcurrentScans);
+
+public sealed record OrganisationUpdateDocument(int? MonthlyScanQuota, int? MaxConcurrentScans);
+
+public sealed record MemberRequestDocument(string Email, string? Name, string? Role);
+
+public sealed record MemberUpdateDocument(string Role);
+
+public sealed record CallbackSecretDocument(string Secret, string Header, string Algorithm);
