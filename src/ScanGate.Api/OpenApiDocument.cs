@@ -21,15 +21,18 @@ public static class OpenApiDocument
 
     public static IServiceCollection AddScanGateOpenApi(this IServiceCollection services) => services.AddOpenApi(o =>
     {
-        // The compatibility surfaces speak other platforms' contracts, documented by those platforms.
-        o.ShouldInclude = d => !("/" + d.RelativePath).StartsWith("/compat/", StringComparison.OrdinalIgnoreCase);
+        // The native API only: the compatibility surfaces (/compat/) speak other platforms' contracts, documented by those
+        // platforms, and the operator's cluster dashboard is no API.
+        o.ShouldInclude = d => d.RelativePath is { } path && (path.StartsWith("api/v1/", StringComparison.Ordinal) || path == "healthz");
         o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info.Title = "ScanGate API";
             doc.Info.Description = "Security scans as a service: trigger, follow, triage, gate. Authenticate with X-API-Key or Authorization: Bearer. " +
                 "Errors are problem+json (RFC 9457) with a `detail` saying what to change. The compatibility surfaces under /compat/ " +
                 "(Offload, Pepper, Harborguard, Aikido) follow those platforms' own contracts and are not part of this document.";
-            doc.Info.License = new OpenApiLicense { Name = "Proprietary" };
+            foreach (var server in doc.Servers ?? []) server.Url = server.Url?.TrimEnd('/');
+            foreach (var tag in doc.Tags ?? new HashSet<OpenApiTag>())
+                tag.Description ??= tag.Name is { } name && TagDescriptions.TryGetValue(name, out var d) ? d : null;
             doc.Components ??= new OpenApiComponents();
             doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             doc.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
@@ -46,7 +49,11 @@ public static class OpenApiDocument
         o.AddOperationTransformer(async (operation, context, cancellationToken) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any()) return;
+            if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any())
+            {
+                operation.Security = [new OpenApiSecurityRequirement()]; // said outright: no key needed
+                return;
+            }
             operation.Security =
             [
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] },
@@ -62,6 +69,18 @@ public static class OpenApiDocument
                 });
         });
     });
+
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["scans"] = "Trigger scans, follow them live, control them, read their results and gate verdict.",
+        ["findings"] = "What the scanners found: list, filter, triage, export.",
+        ["artifacts"] = "Raw scanner output and reports kept with a scan.",
+        ["projects"] = "Projects group scans of one repository or application; schedules run scans of a project regularly.",
+        ["organisations"] = "Tenants, their limits and members.",
+        ["api keys"] = "Keys for CI and people, with scopes; a key is shown once.",
+        ["audit"] = "Who did what in the organisation.",
+        ["health"] = "Whether a node answers.",
+    };
 
     private static readonly (string Status, string Description)[] Refusals =
     [
