@@ -17,9 +17,9 @@ public static class FindingEndpoints
         findings.MapGet("/{id}", GetFinding).RequireScope(Scopes.FindingsRead)
             .WithName("getFinding").WithSummary("Get a finding").Produces<FindingView>().ProducesProblems(404);
         findings.MapPatch("/{id}", PatchFinding).RequireScope(Scopes.FindingsWrite)
-            .WithName("triageFinding").WithSummary("Change a finding's triage status").Accepts<FindingTriageDocument>("application/json").Produces<FindingView>().ProducesProblems(400, 404, 413);
+            .WithName("triageFinding").WithSummary("Change a finding's triage status").DescribesBody<FindingTriageDocument>().Produces<FindingView>().ProducesProblems(400, 404, 413);
         findings.MapPost("/bulk", BulkTriage).RequireScope(Scopes.FindingsWrite)
-            .WithName("triageFindings").WithSummary("Change the triage status of several findings").Accepts<BulkTriageDocument>("application/json").Produces<BulkTriageView>().ProducesProblems(400, 413);
+            .WithName("triageFindings").WithSummary("Change the triage status of several findings").DescribesBody<BulkTriageDocument>().Produces<BulkTriageView>().ProducesProblems(400, 413);
         return api;
     }
 

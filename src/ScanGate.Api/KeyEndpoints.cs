@@ -14,7 +14,7 @@ public static class KeyEndpoints
     {
         var keys = api.MapGroup("/apikeys").WithTags("api keys").RequireScope(Scopes.KeysManage);
         keys.MapPost("", CreateKey)
-            .WithName("createApiKey").WithSummary("Create an API key (the key is shown once)").Accepts<ApiKeyRequestDocument>("application/json").Produces<CreatedApiKeyView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 413);
+            .WithName("createApiKey").WithSummary("Create an API key (the key is shown once)").DescribesBody<ApiKeyRequestDocument>().Produces<CreatedApiKeyView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 413);
         keys.MapGet("", ListKeys)
             .WithName("listApiKeys").WithSummary("List an organisation's API keys").Produces<PageView<ApiKeyView>>().ProducesProblems(400);
         keys.MapDelete("/{keyId}", RevokeKey)

@@ -14,20 +14,20 @@ public static class OrgEndpoints
     {
         var orgs = api.MapGroup("/orgs").WithTags("organisations");
         orgs.MapPost("", CreateOrg).RequireAuthorization(Policies.PlatformAdmin)
-            .WithName("createOrganisation").WithSummary("Create an organisation with its first admin").Accepts<OrganisationRequestDocument>("application/json").Produces<OrgView>(StatusCodes.Status201Created).ProducesProblems(400, 409, 413);
+            .WithName("createOrganisation").WithSummary("Create an organisation with its first admin").DescribesBody<OrganisationRequestDocument>().Produces<OrgView>(StatusCodes.Status201Created).ProducesProblems(400, 409, 413);
         orgs.MapGet("", ListOrgs).RequireScope(Scopes.ScansRead)
             .WithName("listOrganisations").WithSummary("List the organisations the caller sees").Produces<PageView<OrgView>>();
         orgs.MapGet("/{orgId}", GetOrg).RequireScope(Scopes.ScansRead)
             .WithName("getOrganisation").WithSummary("Get an organisation").Produces<OrgView>().ProducesProblems(404);
         orgs.MapPatch("/{orgId}", UpdateOrg).RequireAuthorization(Policies.PlatformAdmin)
-            .WithName("updateOrganisation").WithSummary("Change an organisation's name or limits").Accepts<OrganisationUpdateDocument>("application/json").Produces<OrgView>().ProducesProblems(400, 404, 413);
+            .WithName("updateOrganisation").WithSummary("Change an organisation's name or limits").DescribesBody<OrganisationUpdateDocument>().Produces<OrgView>().ProducesProblems(400, 404, 413);
         // Member management is an admin's: keys:manage is the scope only the admin role allows.
         orgs.MapGet("/{orgId}/members", ListMembers).RequireScope(Scopes.KeysManage)
             .WithName("listMembers").WithSummary("List an organisation's members").Produces<PageView<MemberView>>().ProducesProblems(404);
         orgs.MapPost("/{orgId}/members", AddMember).RequireScope(Scopes.KeysManage)
-            .WithName("addMember").WithSummary("Add a member to an organisation").Accepts<MemberRequestDocument>("application/json").Produces<MemberView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
+            .WithName("addMember").WithSummary("Add a member to an organisation").DescribesBody<MemberRequestDocument>().Produces<MemberView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
         orgs.MapPatch("/{orgId}/members/{memberId}", UpdateMember).RequireScope(Scopes.KeysManage)
-            .WithName("updateMember").WithSummary("Change a member's role or name").Accepts<MemberUpdateDocument>("application/json").Produces<MemberView>().ProducesProblems(400, 404, 409, 413);
+            .WithName("updateMember").WithSummary("Change a member's role or name").DescribesBody<MemberUpdateDocument>().Produces<MemberView>().ProducesProblems(400, 404, 409, 413);
         orgs.MapDelete("/{orgId}/members/{memberId}", RemoveMember).RequireScope(Scopes.KeysManage)
             .WithName("removeMember").WithSummary("Remove a member (their keys stop working)").Produces(StatusCodes.Status204NoContent).ProducesProblems(404, 409);
         orgs.MapGet("/{orgId}/callback-secret", async (string orgId, HttpContext http, IGrainFactory grains) =>

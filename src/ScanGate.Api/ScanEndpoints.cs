@@ -22,7 +22,7 @@ public static class ScanEndpoints
             .RequireScope(Scopes.ScansRead).WithTags("scans")
             .WithName("listScanTypes").WithSummary("List the scan types, their profiles and scanners").Produces<List<ScanTypeView>>();
         api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger).WithTags("scans")
-            .WithName("createScan").WithSummary("Trigger a scan").Accepts<ScanRequestDocument>("application/json").Produces<CreatedScanView>(StatusCodes.Status202Accepted).ProducesProblems(400, 402, 409, 413, 503);
+            .WithName("createScan").WithSummary("Trigger a scan").DescribesBody<ScanRequestDocument>().Produces<CreatedScanView>(StatusCodes.Status202Accepted).ProducesProblems(400, 402, 409, 413, 503);
         api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead).WithTags("scans")
             .WithName("listScans").WithSummary("List scans, newest first").Produces<ScanListView>().ProducesProblems(400);
         api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead).WithTags("scans")

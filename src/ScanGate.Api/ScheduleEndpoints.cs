@@ -21,9 +21,9 @@ public static class ScheduleEndpoints
         schedules.MapGet("/{id}", GetSchedule).RequireScope(Scopes.ScansRead)
             .WithName("getSchedule").WithSummary("Get a scan schedule").Produces<ScheduleView>().ProducesProblems(404);
         schedules.MapPost("", CreateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger)
-            .WithName("createSchedule").WithSummary("Schedule a recurring scan of a project").Accepts<ScheduleRequestDocument>("application/json").Produces<ScheduleView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
+            .WithName("createSchedule").WithSummary("Schedule a recurring scan of a project").DescribesBody<ScheduleRequestDocument>().Produces<ScheduleView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
         schedules.MapPatch("/{id}", UpdateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger)
-            .WithName("updateSchedule").WithSummary("Change a scan schedule").Accepts<ScheduleRequestDocument>("application/json").Produces<ScheduleView>().ProducesProblems(400, 404, 413);
+            .WithName("updateSchedule").WithSummary("Change a scan schedule").DescribesBody<ScheduleRequestDocument>().Produces<ScheduleView>().ProducesProblems(400, 404, 413);
         schedules.MapDelete("/{id}", DeleteSchedule).RequireScope(Scopes.ProjectsManage)
             .WithName("deleteSchedule").WithSummary("Delete a scan schedule").Produces(StatusCodes.Status204NoContent).ProducesProblems(404);
         return projects;

@@ -74,6 +74,11 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         foreach (var status in new[] { "400", "401", "403", "409", "413", "429", "503" })
             Assert.True(responses[status]?["content"]?["application/problem+json"] is not null, $"POST /api/v1/scans documents no problem+json {status}");
 
+        // Documenting the body changed nothing in how it is read: another content type is still the handler's 400.
+        using var notJson = await _host.Http.PostAsync("/api/v1/scans", new StringContent("scan_type=nmap", System.Text.Encoding.UTF8, "text/plain"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, notJson.StatusCode);
+        Assert.Equal("body", JsonNode.Parse(await notJson.Content.ReadAsStringAsync())!["field"]!.GetValue<string>());
+
         Assert.Equal(["ApiKey", "Bearer"], post["security"]!.AsArray().SelectMany(r => r!.AsObject().Select(s => s.Key)).Order());
         var schemes = doc["components"]!["securitySchemes"]!;
         Assert.Equal("X-API-Key", schemes["ApiKey"]!["name"]!.GetValue<string>());
