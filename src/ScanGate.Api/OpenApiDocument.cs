@@ -55,7 +55,7 @@ public static class OpenApiDocument
                     Required = true,
                     Content = new Dictionary<string, OpenApiMediaType>
                     {
-                        ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken) },
+                        ["application/json"] = new() { Schema = await ComponentAsync(context, body.Type, cancellationToken) },
                     },
                 };
             if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any())
@@ -68,7 +68,7 @@ public static class OpenApiDocument
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] },
                 new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] },
             ];
-            var problem = await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken);
+            var problem = await ComponentAsync(context, typeof(ProblemDetails), cancellationToken);
             operation.Responses ??= new OpenApiResponses();
             foreach (var (status, description) in Refusals)
                 operation.Responses.TryAdd(status, new OpenApiResponse
@@ -78,6 +78,16 @@ public static class OpenApiDocument
                 });
         });
     });
+
+    /// <summary>A reference to the type's schema among the document's components (added when missing), so that client
+    /// generators name the type.</summary>
+    private static async Task<IOpenApiSchema> ComponentAsync(OpenApiOperationTransformerContext context, Type type, CancellationToken cancellationToken)
+    {
+        var schema = await context.GetOrCreateSchemaAsync(type, null, cancellationToken);
+        if (schema is OpenApiSchemaReference || context.Document is not { } document) return schema;
+        document.AddComponent(type.Name, schema);
+        return new OpenApiSchemaReference(type.Name, document);
+    }
 
     private static readonly Dictionary<string, string> TagDescriptions = new()
     {
@@ -125,29 +135,29 @@ public static class OpenApiDocument
 // describe them in the document.
 
 /// <summary>A scan to run.</summary>
-public sealed record ScanRequestDocument(string ScanType, string Target, string? ScanProfile, IReadOnlyList<string>? Scanners,
-    string? FailOnSeverity, IReadOnlyDictionary<string, int>? MaxCounts, string? Project, string? Branch, string? Commit,
-    IReadOnlyDictionary<string, string>? PipelineContext, string? CallbackUrl, bool? NewOnly, string? BaseBranch, string? BaseCommit,
-    string? FailOnSast, string? FailOnDependency, string? FailOnIac, string? FailOnSecrets, string? ImagePolicy, int? ExpectedUploads);
+public sealed record ScanRequestDocument(string ScanType, string Target, string? ScanProfile = null, IReadOnlyList<string>? Scanners = null,
+    string? FailOnSeverity = null, IReadOnlyDictionary<string, int>? MaxCounts = null, string? Project = null, string? Branch = null, string? Commit = null,
+    IReadOnlyDictionary<string, string>? PipelineContext = null, string? CallbackUrl = null, bool? NewOnly = null, string? BaseBranch = null, string? BaseCommit = null,
+    string? FailOnSast = null, string? FailOnDependency = null, string? FailOnIac = null, string? FailOnSecrets = null, string? ImagePolicy = null, int? ExpectedUploads = null);
 
-public sealed record ApiKeyRequestDocument(string Name, string? Preset, IReadOnlyList<string>? Scopes, int? ExpiresInDays,
-    string? Environment, int? RateLimitPerMinute, string? OrgId, string? MemberId);
+public sealed record ApiKeyRequestDocument(string Name, string? Preset = null, IReadOnlyList<string>? Scopes = null, int? ExpiresInDays = null,
+    string? Environment = null, int? RateLimitPerMinute = null, string? OrgId = null, string? MemberId = null);
 
-public sealed record ProjectRequestDocument(string? Key, string? Name, string? RepositoryUrl, string? DefaultBranch,
-    string? FailOnSeverity, string? DastTargetUrl, string? WebhookSecret);
+public sealed record ProjectRequestDocument(string? Key = null, string? Name = null, string? RepositoryUrl = null, string? DefaultBranch = null,
+    string? FailOnSeverity = null, string? DastTargetUrl = null, string? WebhookSecret = null);
 
-public sealed record ScheduleRequestDocument(string? Cron, string? Timezone, bool? Enabled, string? ScanType, string? Target,
-    string? ScanProfile, IReadOnlyList<string>? Scanners, string? FailOnSeverity, string? Branch);
+public sealed record ScheduleRequestDocument(string? Cron = null, string? Timezone = null, bool? Enabled = null, string? ScanType = null, string? Target = null,
+    string? ScanProfile = null, IReadOnlyList<string>? Scanners = null, string? FailOnSeverity = null, string? Branch = null);
 
-public sealed record FindingTriageDocument(string Status, string? Note);
+public sealed record FindingTriageDocument(string Status, string? Note = null);
 
-public sealed record BulkTriageDocument(IReadOnlyList<string> Ids, string Status, string? Note);
+public sealed record BulkTriageDocument(IReadOnlyList<string> Ids, string Status, string? Note = null);
 
-public sealed record OrganisationRequestDocument(string Name, string AdminEmail, int? MonthlyScanQuota, int? MaxConcurrentScans);
+public sealed record OrganisationRequestDocument(string Name, string? AdminEmail = null, int? MonthlyScanQuota = null, int? MaxConcurrentScans = null);
 
-public sealed record OrganisationUpdateDocument(int? MonthlyScanQuota, int? MaxConcurrentScans);
+public sealed record OrganisationUpdateDocument(int? MonthlyScanQuota = null, int? MaxConcurrentScans = null);
 
-public sealed record MemberRequestDocument(string Email, string? Name, string? Role);
+public sealed record MemberRequestDocument(string Email, string? Name = null, string? Role = null);
 
 public sealed record MemberUpdateDocument(string Role);
 

@@ -64,15 +64,16 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
 
         Assert.Equal("createScan", post["operationId"]!.GetValue<string>());
         var body = Resolve(doc, post["requestBody"]!["content"]!["application/json"]!["schema"]!);
-        Assert.Contains("scan_type", body["properties"]!.AsObject().Select(p => p.Key));
-        Assert.Contains("target", body["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Contains("scanners", body["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["scan_type", "target"], body["required"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
 
         var responses = post["responses"]!.AsObject();
         Assert.DoesNotContain("200", responses.Select(r => r.Key));
         var accepted = Resolve(doc, responses["202"]!["content"]!["application/json"]!["schema"]!);
         Assert.Contains("links", accepted["properties"]!.AsObject().Select(p => p.Key));
         foreach (var status in new[] { "400", "401", "403", "409", "413", "429", "503" })
-            Assert.True(responses[status]?["content"]?["application/problem+json"] is not null, $"POST /api/v1/scans documents no problem+json {status}");
+            Assert.True(responses[status]?["content"]?["application/problem+json"]?["schema"]?["$ref"]?.GetValue<string>() == "#/components/schemas/ProblemDetails",
+                $"POST /api/v1/scans documents no problem+json {status}: {responses[status]?.ToJsonString()}");
 
         // Documenting the body changed nothing in how it is read: another content type is still the handler's 400.
         using var notJson = await _host.Http.PostAsync("/api/v1/scans", new StringContent("scan_type=nmap", System.Text.Encoding.UTF8, "text/plain"));
