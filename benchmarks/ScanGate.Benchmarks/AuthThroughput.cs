@@ -18,17 +18,9 @@ public static partial class AuthThroughput
 {
     public static async Task RunAsync(int seconds)
     {
-        var port = FreePort();
-        var adminKey = ScanGate.Application.ApiKeys.NewKey();
-        var builder = ScanGateHost.CreateBuilder([
-            "--urls", $"http://127.0.0.1:{port}",
-            "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
-            "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
-            "--ScanGate:Auth:BootstrapKey", adminKey,
-            "--Logging:LogLevel:Default", "Warning"]);
+        var (builder, baseUrl, adminKey) = EmbeddedHost.Create();
         await using var app = ScanGateHost.Build(builder);
         await app.StartAsync();
-        var baseUrl = $"http://127.0.0.1:{port}";
         using var admin = new HttpClient { BaseAddress = new Uri(baseUrl) };
         admin.DefaultRequestHeaders.Add("X-API-Key", adminKey);
 
@@ -77,12 +69,5 @@ public static partial class AuthThroughput
         var text = await r.Content.ReadAsStringAsync();
         if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"{path}: {(int)r.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
-    }
-
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }

@@ -15,9 +15,15 @@ using ScanGate.Silo;
 //   state [writes]     grain-state write latency on PostgreSQL (SCANGATE_BENCH_POSTGRES names the server)
 //   cluster [scans] [in-flight]  scans per second through three silo processes and an API process on PostgreSQL
 //   parse [megabytes]  report parsing throughput (trivy JSON, nuclei JSONL, SARIF) and the memory a 50 MB report holds
+//   web [runs]         wall time of web_vulnerability and lightweight_comprehensive against the loopback test site
 //   fanout [clients] [scans] [rounds]  SSE clients on one node: event-to-client delay, memory per idle client, subscriptions
 //   finishing [findings]  status reads of a scan's grain while it finishes a verdict over that many findings
 var mode = args.Length > 0 ? args[0] : "overhead";
+if (mode == "web")
+{
+    await WebScanWallTime.RunAsync(args.Length > 1 && int.TryParse(args[1], out var webRuns) ? webRuns : 3);
+    return;
+}
 if (mode == "finishing")
 {
     await FinishingReads.RunAsync(args.Length > 1 && int.TryParse(args[1], out var count) ? count : 50_000);
@@ -53,19 +59,12 @@ if (mode == "auth")
 var runs = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 25;
 const int warmup = 3;
 
-var port = FreePort();
-var adminKey = ScanGate.Application.ApiKeys.NewKey();
-var host = ScanGateHost.CreateBuilder([
-    "--urls", $"http://127.0.0.1:{port}",
-    "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
-    "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
-    "--ScanGate:Auth:BootstrapKey", adminKey,
-    "--Logging:LogLevel:Default", "Warning"]);
+var (host, baseUrl, adminKey) = EmbeddedHost.Create();
 host.Services.AddSingleton<IScannerAdapter, NoopScanner>();
 host.Services.AddSingleton(NoopScanner.Type);
 await using var app = ScanGateHost.Build(host);
 await app.StartAsync();
-using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
 http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
 
 var scanTimes = new List<double>();
@@ -117,13 +116,6 @@ static async Task<double> TimeScan(HttpClient http)
         }
     }
     throw new InvalidOperationException($"scan {id}: the event stream ended without a finished event");
-}
-
-static int FreePort()
-{
-    using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-    l.Start();
-    return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
 }
 
 static double Median(List<double> xs) => Percentile(xs, 0.5);

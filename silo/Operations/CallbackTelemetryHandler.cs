@@ -39,13 +39,7 @@ public sealed class CallbackTelemetryHandler(IMeterFactory meters) : DelegatingH
             if (!response.IsSuccessStatusCode) activity?.SetStatus(ActivityStatusCode.Error, $"the receiver answered {(int)response.StatusCode}");
             return response;
         }
-        catch (Exception ex) when (Failed(activity, ex)) { throw; }
+        catch (Exception ex) when (Spans.Failed(activity, ex)) { throw; }
         finally { _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome)); }
-    }
-
-    private static bool Failed(Activity? activity, Exception ex)
-    {
-        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-        return false;
     }
 }

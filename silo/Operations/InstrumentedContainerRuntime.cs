@@ -94,6 +94,13 @@ public sealed class InstrumentedContainerRuntime : IContainerRuntime
         return stream;
     }
 
+    /// <summary>Marks the span failed and names the outcome; never catches.</summary>
+    private static bool Failed(Activity? activity, Exception ex, out string outcome)
+    {
+        outcome = ex is OperationCanceledException ? "cancelled" : "error";
+        return Spans.Failed(activity, ex);
+    }
+
     private async Task TraceAsync(string operation, string? containerId, Action<Activity>? before, Func<Task> call, Action<Activity>? after = null)
     {
         using var activity = ScanGateTelemetry.Source.StartActivity("container." + operation, ActivityKind.Client);
@@ -119,7 +126,7 @@ public sealed class InstrumentedContainerRuntime : IContainerRuntime
             outcome = "ok";
             if (activity is not null) after?.Invoke(activity);
         }
-        catch (Exception ex) when (Failed(activity, ex, ref outcome)) { throw; }
+        catch (Exception ex) when (Failed(activity, ex, out outcome)) { throw; }
         finally
         {
             _duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
@@ -127,12 +134,4 @@ public sealed class InstrumentedContainerRuntime : IContainerRuntime
         }
     }
 
-    /// <summary>Marks the span failed and lets the exception go on (a filter that never catches).</summary>
-    private static bool Failed(Activity? activity, Exception ex, ref string outcome)
-    {
-        if (ex is OperationCanceledException) outcome = "cancelled";
-        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-        activity?.AddException(ex);
-        return false;
-    }
 }

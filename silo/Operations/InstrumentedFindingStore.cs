@@ -24,18 +24,11 @@ public sealed class InstrumentedFindingStore(IFindingStore inner, IMeterFactory 
         {
             await inner.AddAsync(scanId, batch, cancellationToken);
         }
-        catch (Exception ex) when (Failed(activity, ex)) { throw; }
+        catch (Exception ex) when (Spans.Failed(activity, ex)) { throw; }
         foreach (var group in batch.GroupBy(f => (f.Scanner, f.Severity)))
             _stored.Add(group.Count(),
                 new KeyValuePair<string, object?>(ScanGateTelemetry.Tags.Scanner, group.Key.Scanner),
                 new KeyValuePair<string, object?>("severity", group.Key.Severity.Word()));
-    }
-
-    private static bool Failed(Activity? activity, Exception ex)
-    {
-        activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-        activity?.AddException(ex);
-        return false;
     }
 
     public Task<FindingPage> ListAsync(string scanId, FindingQuery query, CancellationToken cancellationToken = default) => inner.ListAsync(scanId, query, cancellationToken);

@@ -6,6 +6,10 @@ namespace ScanGate.Api;
 /// <summary>Reads a JSON object body and its fields, turning every client mistake into a 400 naming the field.</summary>
 public static class RequestBody
 {
+    /// <summary>For the compatibility surfaces: the platforms' documented examples carry trailing commas and comments
+    /// (Aikido's start body ends in <c>1, }</c>), and a script copied from them must still work.</summary>
+    private static readonly JsonDocumentOptions Lenient = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
     public static async Task<(JsonElement Body, IResult? Error)> ReadObjectAsync(HttpRequest request, params string[] knownFields)
     {
         if (request.ContentType is not { } ct || !ct.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
@@ -13,7 +17,8 @@ public static class RequestBody
         JsonElement body;
         try
         {
-            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted);
+            using var doc = await JsonDocument.ParseAsync(request.Body, Compat.CompatSurface.Of(request.HttpContext) is null ? default : Lenient,
+                request.HttpContext.RequestAborted);
             body = doc.RootElement.Clone();
         }
         catch (JsonException ex)

@@ -48,7 +48,8 @@ public static class ScanEndpoints
             t.Profiles.Select(p => new ProfileView(p.Name, p.Description, p.Name == t.DefaultProfile)).ToList(),
             types.Catalog.ScannersFor(t.Name).Select(s => new ScanTypeScannerView(s.Name, s.Description,
                 s.Uses.Any(u => u.ScanType == t.Name && u.ByDefault), s is IInProcessScanner ? "in_process" : "container",
-                types.Available is null ? null : types.Available.TryGetValue(s.Name, out var up) && up)).ToList()))
+                types.Available is null ? null : types.Available.TryGetValue(s.Name, out var up) && up)).ToList(),
+            types.Available is null ? null : types.Catalog.DefaultScannersFor(t.Name).Where(s => types.Available.GetValueOrDefault(s.Name)).Select(s => s.Name).ToList()))
         .ToList();
 
     private static async Task<IResult> CreateScan(HttpContext http, ScanCommands commands, IOptions<ApiOptions> apiOptions)

@@ -95,8 +95,10 @@ public sealed record ProfileView(string Name, string Description, bool Default);
 /// <summary><see cref="Available"/>: whether the scanner can run now (in process, or its image is on the answering
 /// silo's engine); null when no silo answered.</summary>
 public sealed record ScanTypeScannerView(string Name, string Description, bool Default, string Runs, bool? Available);
+/// <param name="DefaultsNow">The default scanners that would run now (those whose image the answering silo has); null
+/// when no silo answered. Empty: a scan of this type without named scanners is refused with 503.</param>
 public sealed record ScanTypeView(string Name, string Description, string TargetKind, string DefaultProfile,
-    IReadOnlyList<ProfileView> Profiles, IReadOnlyList<ScanTypeScannerView> Scanners);
+    IReadOnlyList<ProfileView> Profiles, IReadOnlyList<ScanTypeScannerView> Scanners, IReadOnlyList<string>? DefaultsNow);
 
 public sealed record ScanListItemView(string Id, string ScanType, string Target, string Status, string? Project, string? Branch,
     DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, bool? GatePassed, SeverityCountsView Counts, ScanLinks Links)
@@ -136,10 +138,10 @@ public sealed record CreatedApiKeyView(string Id, string Name, string OrgId, str
 /// <summary>A project; its webhook secret is never shown, only whether it has one.</summary>
 public sealed record ProjectView(string Key, string Name, string? RepositoryUrl, string DefaultBranch, string FailOnSeverity,
     string? DastTargetUrl, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string> RecentScans, bool CreatedOnTheFly,
-    bool WebhookSecretSet)
+    bool WebhookSecretSet, IReadOnlyList<string> RepositoryIds, string? Description)
 {
     public static ProjectView Of(Project p) => new(p.Key, p.Name, p.RepositoryUrl, p.DefaultBranch, p.FailOnSeverity?.Word() ?? "none",
-        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly, p.WebhookSecret is not null);
+        p.DastTargetUrl, p.CreatedAt, p.UpdatedAt, p.RecentScans, p.CreatedOnTheFly, p.WebhookSecret is not null, p.RepositoryIds, p.Description);
 }
 
 /// <summary>A project schedule; <c>fail_on_severity</c> is null when each run takes the project's default.</summary>

@@ -3,8 +3,9 @@ namespace ScanGate.Contracts;
 /// <summary>Scan lifecycle: queued → running ⇄ paused → completed | failed | stopped | cancelled.</summary>
 public enum ScanStatus { Queued, Running, Paused, Completed, Failed, Stopped, Cancelled }
 
-/// <summary>One scanner run's lifecycle, mirrored from its container.</summary>
-public enum RunStatus { Pending, Running, Paused, Completed, Failed, Stopped, Cancelled }
+/// <summary>One scanner run's lifecycle, mirrored from its container. Skipped: a default scanner that never started
+/// because its image is not on the silo's engine (its error says so).</summary>
+public enum RunStatus { Pending, Running, Paused, Completed, Failed, Stopped, Cancelled, Skipped }
 
 /// <summary>Where a scanner run is in its work, in the order a run passes through them.</summary>
 public enum RunPhase { Queued, Pulling, Starting, Running, Parsing, Done }
@@ -33,7 +34,7 @@ public static class StatusWords
         s is ScanStatus.Completed or ScanStatus.Failed or ScanStatus.Stopped or ScanStatus.Cancelled;
 
     public static bool IsTerminal(this RunStatus s) =>
-        s is RunStatus.Completed or RunStatus.Failed or RunStatus.Stopped or RunStatus.Cancelled;
+        s is RunStatus.Completed or RunStatus.Failed or RunStatus.Stopped or RunStatus.Cancelled or RunStatus.Skipped;
 
     /// <summary>The word the API uses for a value (lower-case, snake_case).</summary>
     public static string Word<T>(this T value) where T : struct, Enum =>

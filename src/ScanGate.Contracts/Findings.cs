@@ -47,9 +47,11 @@ public static class FindingCategories
     public const string Header = "header";
     public const string License = "license";
     public const string SbomComponent = "sbom_component";
+    /// <summary>Malicious code: web shells, droppers, miners, hostile install scripts (YARA's rule pack).</summary>
+    public const string Malware = "malware";
 
     public static readonly IReadOnlyList<string> All =
-        [Vulnerability, Sast, Secret, Iac, Misconfiguration, Network, Tls, Header, License, SbomComponent];
+        [Vulnerability, Sast, Secret, Iac, Misconfiguration, Network, Tls, Header, License, SbomComponent, Malware];
 
     public static bool IsKnown(string category) => All.Contains(category);
 }

@@ -22,6 +22,9 @@ public sealed record GateSpec
     [Id(6)] public string? BaseBranch { get; init; }
     [Id(7)] public string? BaseCommit { get; init; }
     [Id(8)] public ImagePolicyMode ImagePolicy { get; init; } = ImagePolicyMode.Enforce;
+    /// <summary>With new_only: the scan of the base this one is judged against, named when it was started for the
+    /// purpose; the verdict waits for it to end (at most ScanGate:Uploads:WaitMinutes).</summary>
+    [Id(9)] public string? BaselineScanId { get; init; }
 
     public static GateSpec Default { get; } = new();
 }

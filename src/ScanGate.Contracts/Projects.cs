@@ -19,6 +19,10 @@ public sealed record Project
     [Id(10)] public bool CreatedOnTheFly { get; init; }
     /// <summary>The secret inbound Git webhooks of this project are signed with (GitHub) or carry (GitLab); never shown.</summary>
     [Id(11)] public string? WebhookSecret { get; init; }
+    /// <summary>The repository's own ids on its Git host (a GitHub node id "R_kgDO…", a numeric id), by which CI
+    /// integrations that know only those name it.</summary>
+    [Id(12)] public IReadOnlyList<string> RepositoryIds { get; init; } = [];
+    [Id(13)] public string? Description { get; init; }
 }
 
 /// <summary>A project's settings and recent scans. Key: "{orgId}/{projectKey}".</summary>
@@ -36,6 +40,8 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("record-baseline")] Task RecordBaseline(string scanId, string? branch, string? commit);
     /// <summary>The scan a new_only gate compares with: the commit's when given and known, else the branch's.</summary>
     [Alias("find-baseline"), ReadOnly] Task<string?> FindBaseline(string? branch, string? commit);
+    /// <summary>The completed scan of exactly this commit, if the project has one (no branch fallback).</summary>
+    [Alias("find-commit-baseline"), ReadOnly] Task<string?> FindCommitBaseline(string commit);
 
     /// <summary>Starts a scan of this project: the one place a scan is started from a request, for the API and
     /// for schedules alike. The scan takes the project's gate unless the request chose its own.</summary>

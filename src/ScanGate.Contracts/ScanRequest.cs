@@ -31,6 +31,9 @@ public sealed record ScanRequest
     /// <summary>Scanners that run on a target or profile of their own, derived from the scan's (a URL's host for a port
     /// scan); a scanner not named here runs on <see cref="Target"/> with <see cref="Profile"/>.</summary>
     [Id(15)] public IReadOnlyDictionary<string, ScannerInput> ScannerInputs { get; init; } = new Dictionary<string, ScannerInput>();
+    /// <summary>The request named its scanners. Otherwise they are the scan type's defaults, and a default whose image
+    /// the silo does not have is skipped rather than run.</summary>
+    [Id(16)] public bool ScannersNamed { get; init; }
 
     /// <summary>The target and profile <paramref name="scanner"/> runs with in this scan.</summary>
     public ScannerInput InputFor(string scanner) =>

@@ -115,6 +115,8 @@ public static class GatePolicy
 
         foreach (var run in runs.Where(r => r.Status == RunStatus.Failed))
             reasons.Add($"scanner {run.Name} failed: {run.Error}");
+        foreach (var run in runs.Where(r => r.Status == RunStatus.Skipped))
+            reasons.Add($"scanner {run.Name} was skipped, so the verdict does not cover what it checks: {run.Error}");
 
         if (status == ScanStatus.Failed)
         {

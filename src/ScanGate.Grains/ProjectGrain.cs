@@ -102,6 +102,9 @@ public sealed class ProjectGrain(
         await store.WriteStateAsync();
     }
 
+    public Task<string?> FindCommitBaseline(string commit) =>
+        Task.FromResult(store.State.CommitBaselines.FindLast(c => c.Key.StartsWith(commit, StringComparison.Ordinal) || commit.StartsWith(c.Key, StringComparison.Ordinal)).Value);
+
     public Task<string?> FindBaseline(string? branch, string? commit)
     {
         if (commit is not null && store.State.CommitBaselines.FindLast(c => c.Key.StartsWith(commit, StringComparison.Ordinal) || commit.StartsWith(c.Key, StringComparison.Ordinal)) is { Value: { } byCommit })

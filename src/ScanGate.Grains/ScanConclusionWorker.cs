@@ -63,7 +63,10 @@ internal sealed class ScanConclusionWorker(IFindingStore findings, IArtifactStor
         var spec = request.Gate;
         if (!spec.NewOnly || request.ProjectKey is not { } projectKey) return (null, null);
         var describes = spec.BaseCommit is { } commit ? $"commit {commit}" : spec.BaseBranch is { } branch ? $"branch {branch}" : "the project's default branch";
-        var baselineScan = await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, projectKey)).FindBaseline(spec.BaseBranch, spec.BaseCommit);
+        // The scan started as this one's baseline, when it completed; else the project's baseline of the commit or branch.
+        var baselineScan = spec.BaselineScanId is { } named && await GrainFactory.GetGrain<IScanGrain>(named).Get() is { Status: ScanStatus.Completed }
+            ? named
+            : await GrainFactory.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(request.OrgId, projectKey)).FindBaseline(spec.BaseBranch, spec.BaseCommit);
         if (baselineScan == ending.Id) baselineScan = null;
         var known = new HashSet<string>(StringComparer.Ordinal);
         if (baselineScan is not null)

@@ -36,6 +36,8 @@ public sealed class ScanState
     [Id(17)] public bool UploadsMissing { get; set; }
     /// <summary>When every scanner was done and the scan began to wait for its uploads.</summary>
     [Id(18)] public DateTimeOffset? WaitingForUploadsSince { get; set; }
+    /// <summary>When the runs and uploads were over but the named baseline scan was not (see <see cref="GateSpec.BaselineScanId"/>).</summary>
+    [Id(19)] public DateTimeOffset? WaitingForBaselineSince { get; set; }
 }
 
 /// <summary>Reports uploaded from scanners run elsewhere. Bound from "ScanGate:Uploads".</summary>
@@ -69,6 +71,7 @@ public sealed class ScanGrain(
     IScanIndex index,
     ScanSnapshotMirror mirror,
     Microsoft.Extensions.Options.IOptions<UploadOptions> uploadOptions,
+    Microsoft.Extensions.Options.IOptions<ScannerRunOptions> runOptions,
     ILogger<ScanGrain> logger) : Grain, IScanGrain, IScanCallbacks, IRemindable, IIncomingGrainCallFilter
 {
     /// <summary>A call that failed half-way (its state write refused, say, while the database restarts) leaves
@@ -109,6 +112,7 @@ public sealed class ScanGrain(
             // A scan picked up again (its silo was lost) logs from here on and says so.
             _log = new ScanLogSpool($"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} [scangate] the scan was picked up again (its activation was lost); earlier lines were not kept");
             if (S.WaitingForUploadsSince is not null) ArmUploadWait(); // the wait for uploads outlives the activation
+            if (S.WaitingForBaselineSince is not null) ArmBaselineWait();
         }
         if (S.Request is not null) mirror.Publish(Snapshot());
         return Task.CompletedTask;
@@ -137,6 +141,11 @@ public sealed class ScanGrain(
             return CommandResult.Fail(CommandError.Unavailable,
                 $"no container engine is reachable, so {string.Join(", ", adapters.OfType<IContainerScanner>().Select(a => a.Name))} cannot run; in-process scan types (security_headers) still work");
 
+        var skipped = request.ScannersNamed ? [] : await DefaultsWithoutImageAsync(adapters);
+        if (adapters.Count > 0 && skipped.Count == adapters.Count && request.ExpectedUploads == 0)
+            return CommandResult.Fail(CommandError.Unavailable,
+                $"no scanner of {request.ScanType} can run here: it needs {string.Join(", ", skipped.Select(kv => $"{kv.Key} ({kv.Value})"))}");
+
         var charge = await GrainFactory.GetGrain<IOrganizationGrain>(request.OrgId).ChargeScan();
         if (!charge.Ok) return CommandResult.Fail(charge.Error, charge.Message!);
 
@@ -144,7 +153,9 @@ public sealed class ScanGrain(
         S.RescanOf = rescanOf;
         S.Status = ScanStatus.Queued;
         S.CreatedAt = DateTimeOffset.UtcNow;
-        S.Runs = adapters.ToDictionary(a => a.Name, a => new ScannerState { Name = a.Name }, StringComparer.Ordinal);
+        S.Runs = adapters.ToDictionary(a => a.Name, a => skipped.TryGetValue(a.Name, out var why)
+            ? new ScannerState { Name = a.Name, Status = RunStatus.Skipped, Phase = RunPhase.Done, Error = why, FinishedAt = DateTimeOffset.UtcNow }
+            : new ScannerState { Name = a.Name }, StringComparer.Ordinal);
         await store.WriteStateAsync();
         await PublishStatus();
         _log ??= new ScanLogSpool();
@@ -164,6 +175,17 @@ public sealed class ScanGrain(
         return CommandResult.Success(Snapshot());
     }
 
+    /// <summary>The default scanners this silo cannot run because its engine lacks their image, each with what it
+    /// would need: they are shown as skipped, never run (a scan type's defaults are those the silo has).</summary>
+    private async Task<Dictionary<string, string>> DefaultsWithoutImageAsync(IEnumerable<IScannerAdapter> adapters)
+    {
+        var available = await GrainFactory.GetGrain<IScannerAvailabilityGrain>(0).Get();
+        return adapters.OfType<IContainerScanner>()
+            .Where(a => available.TryGetValue(a.Name, out var up) && !up)
+            .ToDictionary(a => a.Name, a => $"its image {runOptions.Value.ImageFor(a.Name, a.DefaultImage)} is not on this silo's container engine",
+                StringComparer.Ordinal);
+    }
+
     public async Task Admitted()
     {
         if (S.Request is null || S.Status != ScanStatus.Queued || S.Ending is not null) return;
@@ -172,7 +194,7 @@ public sealed class ScanGrain(
 
     private async Task StartRunsAsync()
     {
-        foreach (var name in S.Runs.Keys)
+        foreach (var name in ActiveRuns())
             await RunGrain(name).Start(new RunSpec
             {
                 ScanId = ScanId, Scanner = name, Target = S.Request!.InputFor(name).Target, Profile = S.Request.InputFor(name).Profile,
@@ -182,7 +204,7 @@ public sealed class ScanGrain(
         S.StartedAt = DateTimeOffset.UtcNow;
         await store.WriteStateAsync();
         await PublishStatus();
-        if (S.Runs.Count == 0) await FinishWhenDoneAsync(); // a scan of uploaded results only waits for them now
+        if (ActiveRuns().Count == 0) await FinishWhenDoneAsync(); // a scan of uploaded results only waits for them now
     }
 
     private IAdmissionGrain Admission => GrainFactory.GetGrain<IAdmissionGrain>(0);
@@ -310,20 +332,51 @@ public sealed class ScanGrain(
         var expected = S.Request!.ExpectedUploads;
         if (S.Ending is null && S.Uploads < expected && !S.UploadsMissing)
         {
-            if (S.WaitingForUploadsSince is null)
-            {
-                S.WaitingForUploadsSince = DateTimeOffset.UtcNow;
-                await store.WriteStateAsync();
-                await PublishAsync(new ScanEvent
-                {
-                    Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow,
-                    Message = $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads",
-                });
-            }
+            await BeginWaitAsync(S.WaitingForUploadsSince, at => S.WaitingForUploadsSince = at,
+                $"scanners done; waiting for {expected - S.Uploads} of {expected} expected uploads");
             ArmUploadWait();
             return;
         }
+        if (S.Ending is null && !await BaselineOverAsync())
+        {
+            await BeginWaitAsync(S.WaitingForBaselineSince, at => S.WaitingForBaselineSince = at,
+                $"scanners done; waiting for the baseline scan {S.Request.Gate.BaselineScanId} of the base commit to end");
+            ArmBaselineWait();
+            return;
+        }
+        _baselineWait?.Dispose();
+        _baselineWait = null;
         await FinishAsync();
+    }
+
+    /// <summary>A wait that outlives the activation: when it began is kept (once), and the scan's stream says why it waits.</summary>
+    private async Task BeginWaitAsync(DateTimeOffset? since, Action<DateTimeOffset> began, string why)
+    {
+        if (since is not null) return;
+        began(DateTimeOffset.UtcNow);
+        await store.WriteStateAsync();
+        await PublishAsync(new ScanEvent { Sequence = 0, Type = ScanEvent.ProgressType, At = DateTimeOffset.UtcNow, Message = why });
+    }
+
+    private IGrainTimer? _baselineWait;
+
+    /// <summary>Whether the named baseline scan (if any) is over, gone, or waited for long enough.</summary>
+    private async Task<bool> BaselineOverAsync()
+    {
+        if (S.Request!.Gate is not { NewOnly: true, BaselineScanId: { } baseline } || baseline == ScanId) return true;
+        if (S.WaitingForBaselineSince is { } since && DateTimeOffset.UtcNow - since > TimeSpan.FromMinutes(uploadOptions.Value.WaitMinutes)) return true;
+        return await GrainFactory.GetGrain<IScanGrain>(baseline).Get() is not { } scan || scan.Status.IsTerminal();
+    }
+
+    /// <summary>Looks at the baseline scan again every few seconds; it is another scan's grain, which does not call back.</summary>
+    private void ArmBaselineWait()
+    {
+        if (_baselineWait is not null) return;
+        _baselineWait = this.RegisterGrainTimer(async () =>
+        {
+            if (S.Status.IsTerminal()) { _baselineWait?.Dispose(); _baselineWait = null; return; }
+            await FinishWhenDoneAsync();
+        }, new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(2), Period = TimeSpan.FromSeconds(2) });
     }
 
     private IGrainTimer? _uploadWait;
@@ -381,8 +434,8 @@ public sealed class ScanGrain(
         {
             await this.RegisterOrUpdateReminder(FinishReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             var runs = S.Runs.Values.ToList();
-            // A scan of uploaded results only is complete when its uploads came.
-            var status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.Count == 0 && S.Uploads > 0 && !S.UploadsMissing)
+            // A scan of uploaded results only (or whose every default scanner was skipped) is complete when its uploads came.
+            var status = S.Ending ?? (runs.Any(r => r.Status == RunStatus.Completed) || (runs.All(r => r.Status == RunStatus.Skipped) && S.Uploads > 0 && !S.UploadsMissing)
                 ? ScanStatus.Completed : ScanStatus.Failed);
             var finishedAt = DateTimeOffset.UtcNow;
             await KeepLogAsync(status);

@@ -21,9 +21,10 @@ scan_id=$(jq -er '.scan_id' <<<"$started")
 echo "started scan $scan_id"
 
 if [ -n "${CHECKOV_SARIF:-}" ]; then
-  jq -n --argjson id "$scan_id" --slurpfile sarif "$CHECKOV_SARIF" '{scan_id: $id, type: "checkov", payload: $sarif[0]}' \
+  uploaded=$(jq -n --argjson id "$scan_id" --slurpfile sarif "$CHECKOV_SARIF" '{scan_id: $id, payload_type: "checkov", payload: $sarif[0]}' \
     | curl -sS --fail-with-body -X POST "$api/custom" -H "X-AIK-API-SECRET: $AIKIDO_API_SECRET" \
-        -H 'Content-Type: application/json' --data-binary @- >/dev/null
+        -H 'Content-Type: application/json' --data-binary @-)
+  [ "$(jq -r '.success' <<<"$uploaded")" = "1" ] || { echo "upload refused: $uploaded"; exit 2; }
   echo "uploaded checkov results"
 fi
 
@@ -35,7 +36,7 @@ for _ in $(seq 1 300); do
 done
 [ "$(jq -r '.all_scans_completed' <<<"$result")" = "true" ] || { echo "scan $scan_id did not complete in time"; exit 2; }
 
-echo "new issues: $(jq -c '{new_issues_found, new_dependency_issues_found, new_sast_issues_found, new_iac_issues_found, new_secrets_issues_found}' <<<"$result")"
+echo "new issues: $(jq -c '{new_issues_found, new_dependency_issues_found, new_sast_issues_found, new_iac_issues_found, new_leaked_secret_issues_found}' <<<"$result")"
 echo "details: $(jq -r '.diff_url' <<<"$result")"
 if [ "$(jq -r '.gate_passed' <<<"$result")" = "true" ]; then
   echo "aikido gate passed"

@@ -18,7 +18,7 @@ public sealed class Bootstrap(IGrainFactory grains, IOptions<AuthOptions> option
     {
         if (!await grains.GetGrain<IPlatformGrain>(0).ClaimBootstrap()) return;
         var configured = options.Value.BootstrapKey;
-        if (!string.IsNullOrEmpty(configured) && !ApiKeys.LooksLikeKey(configured))
+        if (!string.IsNullOrEmpty(configured) && !KeyFormat.Native.Matches(configured))
             throw new InvalidOperationException("ScanGate:Auth:BootstrapKey must be 'sgk_' followed by at least 43 base64url characters");
 
         var org = grains.GetGrain<IOrganizationGrain>(PlatformOrgId);

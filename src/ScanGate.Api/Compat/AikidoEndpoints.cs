@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using ScanGate.Api.Auth;
 using ScanGate.Contracts;
 using ScanGate.Scanners.Catalog;
@@ -26,6 +27,9 @@ public static class AikidoEndpoints
     /// <summary>The scanner a team runs itself and uploads as SARIF (type <c>checkov</c> of the custom upload).</summary>
     private const string Checkov = "checkov";
     private const string JsonSbom = "json-sbom";
+    /// <summary>The upload formats the two self-managed payloads are read as.</summary>
+    private const string CheckovFormat = "sarif";
+    private const string SbomFormat = "syft";
     private static readonly string[] Severities = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
 
     /// <summary>Native field names in this platform's words, for the <c>field</c> of a 400.</summary>
@@ -43,7 +47,30 @@ public static class AikidoEndpoints
         scan.MapPost("/repository", Start).RequireScope(Scopes.ScansTrigger);
         scan.MapGet("/repository", Status).RequireScope(Scopes.ScansRead);
         scan.MapPost("/custom", Custom).RequireScope(Scopes.ScansTrigger).WithMetadata(new AcceptsUpload(_ => true));
+        Keys.Map(app.MapGroup(BasePath + "/api").AsCompatSurface(Surface), "/keys");
         return app;
+    }
+
+    /// <summary>CI tokens ("AIK_CI_…") that start and read scans and upload reports: the native ci-basic preset.</summary>
+    private static readonly CompatKeys Keys = new(
+        ["name", "expires_in_days"],
+        (body, _) => new NewKey
+        {
+            Name = JsonFields.RequiredString(body, "name", 200), Preset = "ci-basic",
+            ExpiresInDays = JsonFields.Int(body, "expires_in_days", 1, 3650), Format = KeyFormat.Aikido,
+        },
+        (plaintext, k) => TypedResults.Json(KeyView(k, plaintext), statusCode: StatusCodes.Status201Created),
+        keys => TypedResults.Ok(keys.Select(k => KeyView(k, null))),
+        error => CompatSurface.From(error));
+
+    private static Dictionary<string, object?> KeyView(ApiKeyRecord k, string? plaintext)
+    {
+        var view = new Dictionary<string, object?>
+        {
+            ["id"] = k.KeyId, ["name"] = k.Name, ["prefix"] = k.Prefix, ["created_at"] = k.CreatedAt, ["expires_at"] = k.ExpiresAt, ["revoked_at"] = k.RevokedAt,
+        };
+        if (plaintext is not null) view["token"] = plaintext;
+        return view;
     }
 
     private static IResult BadRequest(string field, string detail) =>
@@ -61,16 +88,18 @@ public static class AikidoEndpoints
             _ => throw new RequestValidationException("repository_id", "repository_id must be a string or a number"),
         } : null;
 
-    /// <summary>The project repository_id names, when it exists in the caller's organisation and has a repository.</summary>
-    private static async Task<(string? Key, Project? Project, IResult? Error)> RepositoryAsync(HttpContext http, IGrainFactory grains, string? id)
+    /// <summary>The project repository_id names in the caller's organisation (its key, or one of its repository_ids: the
+    /// Git host's id such as "R_kgDO…" or a number), when it has a repository to scan.</summary>
+    private static async Task<(string? Key, Project? Project, IResult? Error)> RepositoryAsync(HttpContext http, string? id)
     {
         if (id is null) return (null, null, BadRequest("repository_id", "repository_id is required"));
-        if (!ProjectKeys.IsValid(id) || await grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(http.Caller().OrgId, id)).Get() is not { } project)
+        var projects = http.RequestServices.GetRequiredService<ProjectService>();
+        if (await projects.FindByRepositoryIdAsync(http.Actor(), id) is not { } project)
             return (null, null, CompatSurface.Error(StatusCodes.Status404NotFound, "Repository not found",
-                $"no repository '{id}': repository_id is the key of a ScanGate project of this organisation that has a repository_url"));
+                $"no repository '{id}': name a ScanGate project of this organisation by its key, or add '{id}' to its repository_ids (PATCH /api/v1/projects/{{key}})"));
         if (project.RepositoryUrl is null)
-            return (null, null, CompatSurface.Error(StatusCodes.Status404NotFound, "Repository not found", $"project '{id}' has no repository_url to scan"));
-        return (id, project, null);
+            return (null, null, CompatSurface.Error(StatusCodes.Status404NotFound, "Repository not found", $"project '{project.Key}' has no repository_url to scan"));
+        return (project.Key, project, null);
     }
 
     private static async Task<IResult> Start(HttpContext http, ScanCatalog catalog, IGrainFactory grains, TargetPolicy targets, ScanCommands commands)
@@ -104,7 +133,7 @@ public static class AikidoEndpoints
                 prMetadata = JsonNode.Parse(pr.GetRawText());
             }
 
-            var (key, project, notFound) = await RepositoryAsync(http, grains, repositoryId);
+            var (key, project, notFound) = await RepositoryAsync(http, repositoryId);
             if (notFound is not null) return notFound;
 
             var native = new JsonObject
@@ -133,7 +162,8 @@ public static class AikidoEndpoints
             };
             var (request, _) = await ScanRequestParser.ParseAllowedAsync(JsonSerializer.SerializeToElement(native), catalog, http.Caller().OrgId,
                 allowPrivateCallbacks: false, targets, http.RequestAborted);
-            var result = await commands.StartAsync(http.Actor(), request, failOnGiven: true);
+            // The base commit is scanned first when the project never was at it, so that only what the head adds is new.
+            var result = await commands.StartAgainstBaseAsync(http.Actor(), request, failOnGiven: true);
             if (!result.Ok) return CompatSurface.From(result.Error!, Field);
             var number = await Numbers(grains, http).Assign(result.Value!.Scan.Id);
             return TypedResults.Ok(new { scan_id = number });
@@ -158,37 +188,42 @@ public static class AikidoEndpoints
         return (scan, number, null);
     }
 
+    /// <summary>
+    /// The documented answer, field for field: the per-category completion flags (sbom_scan_completed only when json-sbom
+    /// is self-managed), and once every part is over the new-issue counts per category, the diff link and the verdict.
+    /// Every scan started here is a feature-branch scan, so the default-branch answer (open_issues_found,
+    /// issue_links) is not given (docs/compat.md).
+    /// </summary>
     private static async Task<IResult> Status(HttpContext http, IGrainFactory grains, ScanCatalog catalog, string? scan_id)
     {
         var (s, number, error) = await ScanAsync(http, grains, scan_id);
         if (error is not null) return error;
         var scan = s!;
         var selfManaged = SelfManaged(scan);
-        var uploadsPending = !scan.Status.IsTerminal() && scan.Uploads < scan.Request.ExpectedUploads;
-        bool Done(string category, bool waitsForUploads) =>
-            scan.Scanners.Where(r => CategoryOf(catalog, r.Name) == category).All(r => r.Status.IsTerminal()) && !(waitsForUploads && uploadsPending);
+        var terminal = scan.Status.IsTerminal();
+        bool Done(string category) => terminal || scan.Scanners.Where(r => CategoryOf(catalog, r.Name) == category).All(r => r.Status.IsTerminal());
+        var uploads = scan.UploadRecords;
         var answer = new Dictionary<string, object?>
         {
-            ["scan_id"] = number,
-            ["dependency_scan_completed"] = Done(FindingCategories.Vulnerability, selfManaged.Sboms > 0),
-            ["sast_scan_completed"] = Done(FindingCategories.Sast, false),
-            ["iac_scan_completed"] = Done(FindingCategories.Iac, selfManaged.Checkov),
-            ["secrets_scan_completed"] = Done(FindingCategories.Secret, false),
-            ["all_scans_completed"] = scan.Status.IsTerminal(),
+            ["all_scans_completed"] = terminal,
+            ["dependency_scan_completed"] = Done(FindingCategories.Vulnerability),
+            ["sast_scan_completed"] = Done(FindingCategories.Sast),
+            ["iac_scan_completed"] = Done(FindingCategories.Iac) && (terminal || !selfManaged.Checkov || uploads.Any(u => u.Format == CheckovFormat)),
+            ["secrets_scan_completed"] = Done(FindingCategories.Secret),
         };
-        if (scan.Status.IsTerminal())
-        {
-            var counts = await NewIssuesAsync(grains, scan);
-            answer["new_issues_found"] = counts.Values.Sum();
-            answer["new_dependency_issues_found"] = counts[FindingCategories.Vulnerability];
-            answer["new_sast_issues_found"] = counts[FindingCategories.Sast];
-            answer["new_iac_issues_found"] = counts[FindingCategories.Iac];
-            answer["new_secrets_issues_found"] = counts[FindingCategories.Secret];
-            answer["diff_url"] = $"{http.Request.Scheme}://{http.Request.Host}/api/v1/scans/{scan.Id}/findings";
-            answer["gate_passed"] = scan.GatePassed;
-            answer["baseline_scan_id"] = scan.Verdict?.BaselineScanId;
-            answer["reasons"] = scan.GateReasons;
-        }
+        if (selfManaged.Sboms > 0)
+            answer["sbom_scan_completed"] = terminal || uploads.Count(u => u.Format == SbomFormat) >= selfManaged.Sboms;
+        if (!terminal) return TypedResults.Ok(answer);
+
+        var origin = $"{http.Request.Scheme}://{http.Request.Host}";
+        var counts = await NewIssuesAsync(grains, scan);
+        answer["new_issues_found"] = counts.Values.Sum();
+        answer["new_dependency_issues_found"] = counts[FindingCategories.Vulnerability];
+        answer["new_sast_issues_found"] = counts[FindingCategories.Sast];
+        answer["new_iac_issues_found"] = counts[FindingCategories.Iac];
+        answer["new_leaked_secret_issues_found"] = counts[FindingCategories.Secret];
+        answer["diff_url"] = $"{origin}/scans/{scan.Id}";
+        answer["gate_passed"] = scan.GatePassed;
         return TypedResults.Ok(answer);
     }
 
@@ -243,24 +278,30 @@ public static class AikidoEndpoints
     }
 
     /// <summary>
-    /// A report of a scanner the team runs itself: <c>{"type": "checkov"|"json-sbom", "scan_id": N, "repository_id": …,
-    /// "payload": {…}}</c>, the payload being checkov's SARIF 2.1.0 or a CycloneDX JSON SBOM. With scan_id it goes into
+    /// A report of a scanner the team runs itself: <c>{"payload_type": "checkov"|"json-sbom", "scan_id": N,
+    /// "repository_id": …, "container_image_name": …, "payload": {…}}</c>, the payload being checkov's SARIF 2.1.0 or
+    /// Syft's JSON SBOM (syft -o json; its CycloneDX JSON is read too); container_image_name is required with json-sbom. With scan_id it goes into
     /// that scan; without, into the newest scan of the repository that still takes uploads, and when there is none
     /// into the repository's live feed: a new scan of that report alone, which completes once it is in.
     /// </summary>
     private static async Task<IResult> Custom(HttpContext http, IGrainFactory grains, ScanCommands commands)
     {
-        var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "type", "scan_id", "repository_id", "payload");
+        var (body, error) = await RequestBody.ReadObjectAsync(http.Request, "payload_type", "scan_id", "repository_id", "container_image_name", "payload");
         if (error is not null) return CompatSurface.Rewrap(error);
         try
         {
-            var type = JsonFields.RequiredString(body, "type", 20).ToLowerInvariant();
+            var type = JsonFields.RequiredString(body, "payload_type", 20).ToLowerInvariant();
             var (format, tool) = type switch
             {
-                Checkov => ("sarif", Checkov),
-                JsonSbom => ("cyclonedx", "sbom"),
-                _ => throw new RequestValidationException("type", $"type must be {Checkov} (SARIF) or {JsonSbom} (CycloneDX JSON)"),
+                Checkov => (CheckovFormat, Checkov),
+                JsonSbom => (SbomFormat, "syft"),
+                _ => throw new RequestValidationException("payload_type", $"payload_type must be {Checkov} (SARIF) or {JsonSbom} (Syft JSON)"),
             };
+            var image = JsonFields.String(body, "container_image_name", 300);
+            if (type == JsonSbom && image is null)
+                throw new RequestValidationException("container_image_name", "container_image_name is required for json-sbom: a unique name for the image, without its tag");
+            if (image is not null && image.Contains(':', StringComparison.Ordinal) && !image.Contains('/', StringComparison.Ordinal))
+                throw new RequestValidationException("container_image_name", "container_image_name must not include the image tag, only a unique name for the image");
             if (!body.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object)
                 throw new RequestValidationException("payload", "payload is required: the report as a JSON object");
 
@@ -274,7 +315,7 @@ public static class AikidoEndpoints
             }
             else
             {
-                var (key, project, missing) = await RepositoryAsync(http, grains, RepositoryId(body));
+                var (key, project, missing) = await RepositoryAsync(http, RepositoryId(body));
                 if (missing is not null) return missing;
                 var open = await OpenScanAsync(http, grains, key!);
                 if (open is null)
@@ -299,7 +340,7 @@ public static class AikidoEndpoints
             await using var report = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(payload));
             var (view, refused) = await UploadEndpoints.IngestAsync(grains, scan.Id, UploadFormats.Find(format)!, tool, null, report, http.RequestAborted);
             if (refused is not null) return CompatSurface.Rewrap(refused, f => f == "body" ? "payload" : f);
-            return TypedResults.Ok(new { scan_id = number, type, findings = view!.Findings, uploads = view.Uploads, expected_uploads = view.ExpectedUploads });
+            return TypedResults.Ok(new { success = 1 });
         }
         catch (RequestValidationException ex)
         {

@@ -45,8 +45,60 @@ public static class HarborguardEndpoints
         var api = app.MapGroup(BasePath + "/api").AsCompatSurface(Surface);
         api.MapPost("/scans", Start).RequireScope(Scopes.ScansTrigger).RequireRateLimiting(HarborguardPostLimit.PolicyName);
         api.MapGet("/scans/{scanId}", Get).RequireScope(Scopes.ScansRead);
+        Keys.Map(api, "/keys");
         return app;
     }
+
+    /// <summary>Keys in the platform's format ("hg_live_…") for one of its three roles, whose scopes are ScanGate's
+    /// role scopes (viewer reads; developer scans; admin everything).</summary>
+    private static readonly CompatKeys Keys = new(
+        ["name", "role", "expiresInDays"],
+        (body, _) => new NewKey
+        {
+            Name = JsonFields.RequiredString(body, "name", 200),
+            Scopes = (JsonFields.String(body, "role", 20) ?? "developer") switch
+            {
+                "viewer" => Contracts.Scopes.All.Where(s => OrgRole.Viewer.Allows(s)).ToList(),
+                "developer" => Contracts.Scopes.All.Where(s => OrgRole.Developer.Allows(s)).ToList(),
+                "admin" => Contracts.Scopes.All,
+                var other => throw new RequestValidationException("role", $"role must be viewer, developer or admin, not '{other}'"),
+            },
+            ExpiresInDays = JsonFields.Int(body, "expiresInDays", 1, 3650),
+            Format = KeyFormat.Harborguard,
+        },
+        (plaintext, k) => TypedResults.Json(KeyView(k, plaintext), Json, statusCode: StatusCodes.Status201Created),
+        keys => TypedResults.Json(new { data = keys.Select(k => KeyView(k, null)) }, Json),
+        error => CompatSurface.From(error, f => f == "expires_in_days" ? "expiresInDays" : f));
+
+    private static Dictionary<string, object?> KeyView(ApiKeyRecord k, string? plaintext)
+    {
+        var role = k.Scopes.Count == Contracts.Scopes.All.Count ? "admin" : k.Scopes.Contains(Contracts.Scopes.ScansTrigger) ? "developer" : "viewer";
+        var view = new Dictionary<string, object?>
+        {
+            ["id"] = k.KeyId, ["name"] = k.Name, ["role"] = role, ["prefix"] = k.Prefix, ["createdAt"] = k.CreatedAt, ["expiresAt"] = k.ExpiresAt,
+            ["revokedAt"] = k.RevokedAt,
+        };
+        if (plaintext is not null) view["key"] = plaintext;
+        return view;
+    }
+
+    /// <summary>
+    /// The grade the platform gates on: it "encodes" severity, so it is the worse of what the findings' severities say
+    /// and the image's configuration (the verdict's compliance grade): D with any critical finding, C with more than
+    /// <see cref="HighsForC"/> high ones, B with any high one, A otherwise. A scan that ran no image-policy scanner
+    /// is still graded by its vulnerabilities. Null until the scan is over; a failed scan has none.
+    /// </summary>
+    public static string? Compliance(ScanSnapshot s)
+    {
+        if (s.Status is not (ScanStatus.Completed or ScanStatus.Stopped) || s.Verdict is not { } verdict) return null;
+        var c = s.Counts;
+        var bySeverity = c.Critical > 0 ? "D" : c.High > HighsForC ? "C" : c.High > 0 ? "B" : "A";
+        var byPolicy = verdict.ComplianceGrade ?? "A";
+        return string.CompareOrdinal(bySeverity, byPolicy) >= 0 ? bySeverity : byPolicy;
+    }
+
+    /// <summary>More high findings than this grade C ("Allow A and B; fail C and D").</summary>
+    public const int HighsForC = 5;
 
     /// <summary>The platform's four status words.</summary>
     public static readonly CompatStatusWords Words = new("PENDING", "IN_PROGRESS", "COMPLETED", "FAILED");
@@ -77,9 +129,10 @@ public static class HarborguardEndpoints
         var result = await commands.StartAsync(http.Actor(), request, failOnGiven);
         if (!result.Ok) return CompatSurface.From(result.Error!);
         var id = result.Value!.Scan.Id;
-        var url = $"{BasePath}/api/scans/{id}";
-        http.Response.Headers.Location = url;
-        return TypedResults.Json(new { scanId = id, status = "PENDING", message = "Scan queued for execution", url }, Json, statusCode: StatusCodes.Status202Accepted);
+        http.Response.Headers.Location = $"{BasePath}/api/scans/{id}";
+        // The page that shows the scan: the web console's.
+        return TypedResults.Json(new { scanId = id, status = "PENDING", message = "Scan queued for execution", url = $"/scans/{id}" }, Json,
+            statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> Get(string scanId, HttpContext http, IGrainFactory grains)
@@ -93,7 +146,7 @@ public static class HarborguardEndpoints
                 id = s.Id,
                 image = s.Request.ScanType == ScanType ? s.Request.Target : null,
                 status = Words.Of(s.Status),
-                compliance = s.Verdict?.ComplianceGrade,
+                compliance = Compliance(s),
                 counts = new { critical = s.Counts.Critical, high = s.Counts.High, medium = s.Counts.Medium, low = s.Counts.Low },
                 scanners = s.Request.Scanners,
                 createdAt = s.CreatedAt, startedAt = s.StartedAt, finishedAt = s.FinishedAt,

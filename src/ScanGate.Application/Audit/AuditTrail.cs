@@ -20,6 +20,13 @@ public sealed class AuditTrail(IGrainFactory grains)
             Details = details ?? new Dictionary<string, string>(),
         });
 
+    /// <summary>The people behind the actors of the caller's organisation's entries (member id → member), to name them.</summary>
+    public async Task<IReadOnlyDictionary<string, Member>> ActorsAsync(Actor actor)
+    {
+        var members = await grains.GetGrain<IOrganizationGrain>(actor.Caller.OrgId).Members();
+        return members.ToDictionary(m => m.MemberId);
+    }
+
     /// <summary>A page of the caller's organisation's audit log (every organisation's for a platform administrator).</summary>
     public Task<Outcome<Page<AuditEntry>>> QueryAsync(Actor actor, AuditQuery query) =>
         Cursors.ReadPageAsync(query.Limit, 500, query.Cursor, () => grains.GetGrain<IAuditLogGrain>(0).Query(query with { OrgId = actor.OrgScope }));

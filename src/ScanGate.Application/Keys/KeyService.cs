@@ -21,9 +21,16 @@ public sealed record NewKey
     public int? ExpiresInDays { get; init; }
     public string? Environment { get; init; }
     public int? RateLimitPerMinute { get; init; }
+    /// <summary>An exact expiry instead of <see cref="ExpiresInDays"/> (some platforms take a date).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>The shape of the key's secret (<see cref="KeyFormat"/>); ScanGate's own unless a surface asks for its platform's.</summary>
+    public KeyFormat Format { get; init; } = KeyFormat.Native;
+    /// <summary>With neither preset nor scopes: the creating key's own scopes, as far as the member's role allows
+    /// (platforms whose keys act as their user).</summary>
+    public bool ScopesOfCreator { get; init; }
 
     public static readonly string[] Fields =
-        ["name", "preset", "scopes", "expires_in_days", "environment", "rate_limit_per_minute", "org_id", "member_id"];
+        ["name", "preset", "scopes", "expires_in_days", "environment", "rate_limit_per_minute", "org_id", "member_id", "format"];
 
     /// <summary>Reads the native body; field-level mistakes throw <see cref="RequestValidationException"/>.</summary>
     public static NewKey Parse(JsonElement body, int maxExpiryDays)
@@ -46,6 +53,9 @@ public sealed record NewKey
             ExpiresInDays = JsonFields.Int(body, "expires_in_days", 1, maxExpiryDays),
             Environment = JsonFields.String(body, "environment", 64),
             RateLimitPerMinute = JsonFields.Int(body, "rate_limit_per_minute", 1, 1_000_000),
+            Format = JsonFields.String(body, "format", 20) is { } format
+                ? KeyFormat.Named(format) ?? throw new RequestValidationException("format", $"format must be one of {string.Join(", ", KeyFormat.All.Select(f => f.Name))}")
+                : KeyFormat.Native,
         };
     }
 }
@@ -86,6 +96,8 @@ public sealed class KeyService(IGrainFactory grains, IOptions<AuthOptions> optio
                 return AppError.Invalid("scopes", $"unknown scope '{unknown}'; scopes: {string.Join(", ", ScanGate.Contracts.Scopes.All)}");
             scopes = named.Distinct().ToList();
         }
+        else if (request.ScopesOfCreator)
+            scopes = ScanGate.Contracts.Scopes.All.Where(s => role.Allows(s) && (caller.PlatformAdmin || caller.Can(s))).ToList();
         else return AppError.Invalid("preset", "give a preset (ci-basic, ci-full, admin) or a list of scopes");
         if (scopes.FirstOrDefault(s => !role.Allows(s)) is { } beyond)
             return AppError.Invalid("scopes", $"the member's role {role.Word()} does not allow {beyond}; a key never does more than its member");
@@ -95,14 +107,21 @@ public sealed class KeyService(IGrainFactory grains, IOptions<AuthOptions> optio
         var o = options.Value;
         var days = request.ExpiresInDays ?? o.DefaultKeyExpiryDays;
         if (days < 1 || days > o.MaxKeyExpiryDays) return AppError.Invalid("expires_in_days", $"expires_in_days must be a whole number from 1 to {o.MaxKeyExpiryDays}");
+        if (request.ExpiresAt is { } at)
+        {
+            if (request.ExpiresInDays is not null) return AppError.Invalid("expires_at", "give either expires_at or expires_in_days, not both");
+            var now = DateTimeOffset.UtcNow;
+            if (at <= now || at > now.AddDays(o.MaxKeyExpiryDays))
+                return AppError.Invalid("expires_at", $"expires_at must be in the future and at most {o.MaxKeyExpiryDays} days away");
+        }
         var rate = request.RateLimitPerMinute ?? o.DefaultRateLimitPerMinute;
         if (rate < 1) return AppError.Invalid("rate_limit_per_minute", "rate_limit_per_minute must be at least 1");
 
         var (plaintext, record) = await ApiKeys.CreateAsync(grains, orgId, memberId, request.Name, scopes, days, request.Environment, rate,
-            platformAdmin: false, createdBy: caller.KeyId);
+            platformAdmin: false, createdBy: caller.KeyId, format: request.Format, expiresAt: request.ExpiresAt);
         await audit.RecordAsync(actor, "key.created", record.KeyId, new Dictionary<string, string>
         {
-            ["name"] = request.Name, ["scopes"] = string.Join(' ', scopes), ["member"] = memberId, ["prefix"] = record.Prefix,
+            ["name"] = request.Name, ["scopes"] = string.Join(' ', scopes), ["member"] = memberId, ["prefix"] = record.Prefix, ["format"] = request.Format.Name,
         }, orgId: orgId);
         return new CreatedKey(plaintext, record);
     }

@@ -12,7 +12,8 @@ namespace ScanGate.Application;
 public sealed class ProjectService(IGrainFactory grains, ScanCatalog catalog, TargetPolicy targets, IOptions<ScheduleOptions> scheduleOptions,
     Clock clock, AuditTrail audit)
 {
-    public static readonly string[] Fields = ["key", "name", "repository_url", "default_branch", "fail_on_severity", "dast_target_url", "webhook_secret"];
+    public static readonly string[] Fields = ["key", "name", "repository_url", "default_branch", "fail_on_severity", "dast_target_url", "webhook_secret", "repository_ids", "description"];
+    public const int MaxRepositoryIds = 20;
     public static readonly string[] ScheduleTimingFields = ["cron", "timezone", "enabled"];
     public const int MinWebhookSecretLength = 16;
 
@@ -45,6 +46,16 @@ public sealed class ProjectService(IGrainFactory grains, ScanCatalog catalog, Ta
     }
 
     public async Task<Project?> GetAsync(Actor actor, string key) => ProjectKeys.IsValid(key) ? await Grain(actor, key).Get() : null;
+
+    /// <summary>The project a repository id names: a project key, or one of a project's <see cref="Project.RepositoryIds"/>
+    /// (the Git host's own id of the repository, which integrations that know only that send).</summary>
+    public async Task<Project?> FindByRepositoryIdAsync(Actor actor, string id)
+    {
+        if (await GetAsync(actor, id) is { } byKey) return byKey;
+        foreach (var p in await ListAsync(actor))
+            if (p.RepositoryIds.Contains(id, StringComparer.Ordinal)) return p;
+        return null;
+    }
 
     public async Task<Outcome<Project>> UpdateAsync(Actor actor, string key, JsonElement body)
     {
@@ -83,6 +94,14 @@ public sealed class ProjectService(IGrainFactory grains, ScanCatalog catalog, Ta
         var webhookSecret = JsonFields.String(body, "webhook_secret", 256);
         if (webhookSecret is { Length: < MinWebhookSecretLength })
             throw new RequestValidationException("webhook_secret", $"webhook_secret must be at least {MinWebhookSecretLength} characters");
+        IReadOnlyList<string>? repositoryIds = null;
+        if (body.TryGetProperty("repository_ids", out var ids) && ids.ValueKind != JsonValueKind.Null)
+        {
+            if (ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() > MaxRepositoryIds
+                || ids.EnumerateArray().Any(e => e.ValueKind is not (JsonValueKind.String or JsonValueKind.Number) || e.ToString().Trim() is { Length: 0 or > 200 }))
+                throw new RequestValidationException("repository_ids", $"repository_ids must be an array of at most {MaxRepositoryIds} ids (strings or numbers, up to 200 characters)");
+            repositoryIds = ids.EnumerateArray().Select(e => e.ToString().Trim()).Distinct(StringComparer.Ordinal).ToList();
+        }
         Severity? failOn = project.FailOnSeverity;
         if (JsonFields.String(body, "fail_on_severity", 20) is { } word)
             failOn = word == "none" ? null
@@ -95,6 +114,8 @@ public sealed class ProjectService(IGrainFactory grains, ScanCatalog catalog, Ta
             DefaultBranch = branch ?? project.DefaultBranch,
             FailOnSeverity = failOn,
             WebhookSecret = webhookSecret ?? project.WebhookSecret,
+            RepositoryIds = repositoryIds ?? project.RepositoryIds,
+            Description = JsonFields.String(body, "description", 2000) ?? project.Description,
         };
     }
 

@@ -59,6 +59,37 @@ public sealed class ScanCommands(IGrainFactory grains, ScanCatalog catalog, Targ
         return new StartedScan(result.Snapshot, projectKey);
     }
 
+    /// <summary>
+    /// Starts a new_only scan judged against its base commit even when that commit was never scanned: the project's
+    /// completed scan of the base commit when it has one; otherwise a scan of the base (the same request on the
+    /// project's default branch as of the base commit, judged plainly, without callback) is started first and the
+    /// head scan's verdict waits for it. A
+    /// request whose base is its own commit, or that is not new_only against a commit of a project, starts as it is.
+    /// When the base scan cannot be started (e.g. the plan's quota), the head scan is still started, against what
+    /// the project has (its verdict says when that is nothing).
+    /// </summary>
+    public async Task<Outcome<StartedScan>> StartAgainstBaseAsync(Actor actor, ScanRequest head, bool failOnGiven)
+    {
+        if (head.Gate is not { NewOnly: true, BaseCommit: { } baseCommit } || head.ProjectKey is not { } projectKey
+            || string.Equals(baseCommit, head.Commit, StringComparison.OrdinalIgnoreCase))
+            return await StartAsync(actor, head, failOnGiven);
+        var project = grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(actor.Caller.OrgId, projectKey));
+        var baseline = await project.FindCommitBaseline(baseCommit);
+        if (baseline is null)
+        {
+            // Repository scanners scan a branch's tip: the base is taken as the default branch's (where a feature
+            // branch starts from), recorded as the scan of the base commit.
+            var baseScan = head with
+            {
+                Branch = (await project.Get())?.DefaultBranch ?? head.Branch, Commit = baseCommit, Gate = head.Gate with { NewOnly = false, BaseCommit = null, BaseBranch = null, BaselineScanId = null },
+                ExpectedUploads = 0, CallbackUrl = null,
+            };
+            var started = await StartAsync(actor, baseScan, failOnGiven);
+            if (started.Ok) baseline = started.Value!.Scan.Id;
+        }
+        return await StartAsync(actor, baseline is null ? head : head with { Gate = head.Gate with { BaselineScanId = baseline } }, failOnGiven);
+    }
+
     /// <summary>Pauses, resumes, stops, cancels or rescans a scan of the caller's organisation. A rescan answers with the
     /// new scan.</summary>
     public async Task<Outcome<CommandedScan>> RunAsync(Actor actor, string id, ScanCommand command, CancellationToken cancellationToken = default)

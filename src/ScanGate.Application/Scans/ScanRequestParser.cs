@@ -115,7 +115,7 @@ public static partial class ScanRequestParser
         {
             ScanType = type.Name, Target = target, Profile = profile, Scanners = scanners, ScannerInputs = inputs, FailOnSeverity = failOn,
             Branch = branch, PipelineContextJson = context, OrgId = orgId, ProjectKey = project, CallbackUrl = callback,
-            Commit = commit, Gate = gate, ExpectedUploads = expectedUploads,
+            Commit = commit, Gate = gate, ExpectedUploads = expectedUploads, ScannersNamed = named,
         };
     }
 

@@ -172,6 +172,7 @@ public sealed class ContainerRun(
         {
             // A container that has already exited is not frozen (the engine would refuse it).
             if (await runtime.InspectAsync(id) is not { Running: true }) return;
+            if (!commands.Paused || commands.Halt != HaltKind.None) return; // changed while the engine answered
             await runtime.PauseAsync(id);
             _paused = true;
             _pausedSince = _clock.GetUtcNow();

@@ -8,8 +8,10 @@ namespace ScanGate.Scanners.Adapters;
 public abstract class SarifRepositoryScanner : RepositoryScanner
 {
     protected abstract string Category { get; }
+    /// <summary>See <see cref="SarifImportOptions.TitleFromMessage"/>.</summary>
+    protected virtual bool TitleFromMessage => false;
     protected sealed override string ReportPath => "/out/report.sarif";
 
     public sealed override IAsyncEnumerable<Finding> ParseReportAsync(Stream report, FindingContext context, CancellationToken cancellationToken) =>
-        SarifImporter.ReadAsync(report, context, new SarifImportOptions { Category = Category, SourceRoot = CloneRoot }, cancellationToken);
+        SarifImporter.ReadAsync(report, context, new SarifImportOptions { Category = Category, SourceRoot = CloneRoot, TitleFromMessage = TitleFromMessage }, cancellationToken);
 }

@@ -15,6 +15,10 @@ public sealed record SarifImportOptions
 
     /// <summary>The directory the tool scanned: artifact paths under it are made relative to it.</summary>
     public string? SourceRoot { get; init; }
+
+    /// <summary>Title findings by the result's message before the rule's short description: for tools whose message
+    /// names what was found and whose rules are shared by many things (flawfinder's "buffer/gets: …").</summary>
+    public bool TitleFromMessage { get; init; }
 }
 
 /// <summary>
@@ -111,7 +115,7 @@ public static partial class SarifImporter
                 ?? Property(rule, "defaultConfiguration")?.Str("level")
                 ?? (kind == "fail" ? "warning" : "none"));
 
-        var title = Title(rule, ruleId, message);
+        var title = options.TitleFromMessage && !string.IsNullOrWhiteSpace(message) ? message : Title(rule, ruleId, message);
         var description = message;
         if (secret)
         {
@@ -171,7 +175,8 @@ public static partial class SarifImporter
         return (file, line is > 0 ? line : null);
     }
 
-    /// <summary>The rule's help page, then the CWE ids among its tags and properties (as <c>CWE-79</c>).</summary>
+    /// <summary>The rule's help page, then the CWE ids among its tags and properties and its relationships to the CWE
+    /// taxonomy (as <c>CWE-79</c>).</summary>
     private static IReadOnlyList<string> References(JsonElement? rule)
     {
         var refs = new List<string>();
@@ -185,6 +190,12 @@ public static partial class SarifImporter
                 foreach (var cwe in Cwe.Ids(item.GetString()))
                     if (!refs.Contains(cwe)) refs.Add(cwe);
         }
+        // SARIF's own way to name a weakness (flawfinder): a relationship to a rule of the CWE taxonomy.
+        if (Property(rule, "relationships") is { ValueKind: JsonValueKind.Array } relationships)
+            foreach (var target in relationships.EnumerateArray().Select(r => Property(r, "target")))
+                if (Property(Property(target, "toolComponent"), "name")?.GetString() == "CWE")
+                    foreach (var cwe in Cwe.Ids(target?.Str("id")))
+                        if (!refs.Contains(cwe)) refs.Add(cwe);
         return refs;
     }
 

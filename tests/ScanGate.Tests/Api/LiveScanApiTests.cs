@@ -125,7 +125,9 @@ public sealed class LiveScanApiTests : IAsyncLifetime
     }
 }
 
-/// <summary>Configuration maps a scanner to another image; an image that cannot be had fails the run with the reason.</summary>
+/// <summary>Configuration maps a scanner to another image. A default scanner whose image the silo does not have is
+/// skipped, so a scan type with no other is refused at submission; one the request names runs, and an image that
+/// cannot be had fails the run with the reason.</summary>
 public sealed class ImageOverrideTests : IAsyncLifetime
 {
     private ApiHost _host = null!;
@@ -134,10 +136,24 @@ public sealed class ImageOverrideTests : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
+    public async Task A_scan_type_whose_only_default_has_no_image_is_a_503_at_submission_naming_what_it_needs()
+    {
+        using var refused = await _host.Http.PostAsync("/api/v1/scans", new StringContent(
+            """{"scan_type":"network_discovery","target":"127.0.0.1:9"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.Contains("no scanner of network_discovery can run here", detail);
+        Assert.Contains("nmap (its image 127.0.0.1:9/air-gapped/nmap:7.95 is not on this silo's container engine)", detail);
+        var scans = await _host.Http.GetFromJsonAsync<JsonElement>("/api/v1/scans");
+        Assert.Equal(0, scans.GetProperty("items").GetArrayLength()); // refused: nothing started, nothing charged
+    }
+
+    [Fact]
     public async Task An_overridden_image_is_the_one_pulled_and_a_failed_pull_names_it()
     {
         using var created = await _host.Http.PostAsync("/api/v1/scans", new StringContent(
-            """{"scan_type":"network_discovery","target":"127.0.0.1:9"}""", Encoding.UTF8, "application/json"));
+            """{"scan_type":"network_discovery","target":"127.0.0.1:9","scanners":["nmap"]}""", Encoding.UTF8, "application/json"));
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
         JsonElement scan;
         var deadline = DateTime.UtcNow.AddMinutes(2);

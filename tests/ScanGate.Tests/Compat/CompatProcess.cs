@@ -71,11 +71,17 @@ public class CompatProcess : IAsyncLifetime
     }
 
     /// <summary>Runs tests/compat/<paramref name="script"/> with bash, the environment given, and returns its exit code and output.</summary>
-    public static async Task<(int Code, string Output)> RunScriptAsync(string script, IReadOnlyDictionary<string, string> environment)
+    public static Task<(int Code, string Output)> RunScriptAsync(string script, IReadOnlyDictionary<string, string> environment) =>
+        RunBashAsync([Path.Combine(RepositoryRoot(), "tests", "compat", script)], environment);
+
+    /// <summary>Runs bash with <paramref name="arguments"/> (a script, or -c and a command) in <paramref name="workingDirectory"/>;
+    /// its exit code and output (stdout, then stderr).</summary>
+    public static async Task<(int Code, string Output)> RunBashAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment,
+        string? workingDirectory = null)
     {
-        var path = Path.Combine(RepositoryRoot(), "tests", "compat", script);
         var psi = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(path);
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         using var p = System.Diagnostics.Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -51,6 +51,48 @@ public sealed class HarborguardCompatTests(HarborguardProcess scangate) : IClass
     }
 
     [Fact]
+    public async Task The_documented_workflow_runs_unchanged_and_grades_critical_vulnerabilities_below_B()
+    {
+        // The document's own scanners (trivy, grype, syft): no image-policy scanner runs, and the stand-in trivy and grype
+        // reports hold critical vulnerabilities, so the grade encodes them (D) and the documented gate fails the job.
+        var (_, key, _) = await scangate.TenantAsync("hg-doc", role: "developer");
+        var (code, output) = await CompatProcess.RunScriptAsync("harborguard-doc-workflow.sh", new Dictionary<string, string>
+        {
+            ["HARBORGUARD_URL"] = BaseUrl, ["HG_API_KEY"] = key, ["IMAGE"] = Image,
+        });
+        Assert.True(code == 1, output);
+        Assert.Contains("status=COMPLETED", output);
+        Assert.Contains("grade D does not meet minimum B", output);
+        Assert.Contains("criticals present", output);
+        Assert.Contains("gate=1 tightened=1", output);
+    }
+
+    [Fact]
+    public async Task Keys_in_the_platforms_format_carry_its_roles()
+    {
+        var (_, admin, _) = await scangate.TenantAsync("hg-keys", preset: "admin");
+        using var http = scangate.Client(admin);
+        var (status, created) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/harborguard/api/keys", new { name = "ci", role = "viewer" });
+        Assert.True(status == HttpStatusCode.Created, created.ToString());
+        var viewerKey = created.GetProperty("key").GetString()!;
+        Assert.Matches("^hg_live_[a-z0-9]{40}$", viewerKey);
+        Assert.Equal("viewer", created.GetProperty("role").GetString());
+        // Accepted in both documented headers; a viewer reads but may not scan (403).
+        Assert.Equal(HttpStatusCode.NotFound, (await CompatProcess.SendAsync(scangate.Client(viewerKey, "Bearer"), HttpMethod.Get, $"{Scans}/scn_01JZZZZZZZZZZZZZZZZZZZZZZZ")).Status);
+        await AssertRefusedAsync(scangate.Client(viewerKey, "x-api-key"), HttpMethod.Post, Scans, new { image = Image, scanners = new[] { "syft" } },
+            HttpStatusCode.Forbidden, "Forbidden");
+        var (_, developer) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/harborguard/api/keys", new { name = "ci" });
+        Assert.Equal("developer", developer.GetProperty("role").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await CompatProcess.SendAsync(scangate.Client(developer.GetProperty("key").GetString(), "x-api-key"), HttpMethod.Post, Scans,
+            new { image = Image, scanners = new[] { "syft" } })).Status);
+        Assert.Equal("role", (await AssertRefusedAsync(http, HttpMethod.Post, "/compat/harborguard/api/keys", new { name = "x", role = "owner" },
+            HttpStatusCode.BadRequest, "Invalid request")).GetProperty("field").GetString());
+        // Revoked: 401.
+        Assert.Equal(HttpStatusCode.NoContent, (await CompatProcess.SendAsync(http, HttpMethod.Delete, $"/compat/harborguard/api/keys/{created.GetProperty("id").GetString()}")).Status);
+        await AssertRefusedAsync(scangate.Client(viewerKey, "x-api-key"), HttpMethod.Get, $"{Scans}/scn_01JZZZZZZZZZZZZZZZZZZZZZZZ", null, HttpStatusCode.Unauthorized, "Unauthorized");
+    }
+
+    [Fact]
     public async Task All_six_stand_in_scanners_complete_and_every_surface_reads_the_same_scan()
     {
         var (_, key, _) = await scangate.TenantAsync("hg-shape", role: "developer");
@@ -59,13 +101,19 @@ public sealed class HarborguardCompatTests(HarborguardProcess scangate) : IClass
             new { image = Image, scanners = new[] { "trivy", "grype", "syft", "dockle", "osv", "dive" } });
         Assert.Equal(HttpStatusCode.Accepted, status);
         var id = queued.GetProperty("scanId").GetString()!;
+        DocumentedShape.Assert(queued, """
+            { "scanId": "scan-lq8a4f2x-9k3p1m", "status": "PENDING", "message": "Scan queued for execution", "url": "/dashboard/scans/scan-lq8a4f2x-9k3p1m" }
+            """, closed: true);
         Assert.Equal("PENDING", queued.GetProperty("status").GetString());
         Assert.Equal("Scan queued for execution", queued.GetProperty("message").GetString());
-        Assert.Equal($"{Scans}/{id}", queued.GetProperty("url").GetString());
+        Assert.Equal($"/scans/{id}", queued.GetProperty("url").GetString()); // the console's page of the scan
 
         var first = await GetAsync(scangate.Client(key), id);
         Assert.Contains(first.GetProperty("status").GetString(), new[] { "PENDING", "IN_PROGRESS", "COMPLETED" });
         var done = await WaitForEndAsync(scangate.Client(key), id);
+        DocumentedShape.Assert(done, """
+            { "id": "scan-lq8a4f2x-9k3p1m", "status": "COMPLETED", "compliance": "B", "counts": { "critical": 0, "high": 2, "medium": 14, "low": 31 } }
+            """);
         Assert.Equal("COMPLETED", done.GetProperty("status").GetString());
         Assert.Equal("D", done.GetProperty("compliance").GetString()); // dockle's FATAL checks
         Assert.Equal(Image, done.GetProperty("image").GetString());

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using System.Net.Sockets;
 using ScanGate.Tests.Infrastructure;
@@ -36,6 +37,89 @@ public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<C
     }
 
     [Fact]
+    public async Task The_documents_minimal_pipeline_step_runs_unchanged()
+    {
+        // web_vulnerability is OWASP ZAP, whose image is not built on this project's machines: the scan ends failed
+        // (no scanner vouches for the target) and the documented step fails the job, having walked every documented path.
+        var (_, key, _) = await scangate.TenantAsync("offload-doc");
+        using var site = new TcpListener(IPAddress.Loopback, 0);
+        site.Start();
+        var (code, output) = await CompatProcess.RunScriptAsync("offload-doc-steps.sh", new Dictionary<string, string>
+        {
+            ["OFFLOAD_API_URL"] = BaseUrl, ["OFFLOAD_API_KEY"] = key, ["STAGING_URL"] = $"http://127.0.0.1:{((IPEndPoint)site.LocalEndpoint).Port}/",
+        });
+        Assert.Matches(@"scan_id: scn_\w+", output);
+        Assert.Matches("status: (completed|failed)", output);
+        Assert.Contains("\"critical\": 0", output); // .data.findings_by_severity
+        Assert.True(code == 1, output);
+        Assert.Contains("Security gate failed", output);
+    }
+
+    [Fact]
+    public async Task Results_carry_the_documented_fields_and_the_full_result_object()
+    {
+        // A key in the platform's format, made through this surface's own key endpoint, drives the flow.
+        var (_, admin, _) = await scangate.TenantAsync("offload-result", preset: "admin");
+        var (keyStatus, created) = await CompatProcess.SendAsync(scangate.Client(admin), HttpMethod.Post, "/compat/offload/api/keys",
+            new { name = "GitHub Actions – web app", preset = "CI/CD Pipeline (Basic)" });
+        Assert.True(keyStatus == HttpStatusCode.Created, created.ToString());
+        var key = created.GetProperty("data").GetProperty("key").GetString()!;
+        Assert.Matches("^osk_[A-Za-z0-9]{43}$", key);
+        Assert.Equal(["scans:trigger", "scans:read"], created.GetProperty("data").GetProperty("scopes").EnumerateArray().Select(e => e.GetString()!));
+        var expires = created.GetProperty("data").GetProperty("expires_at").GetDateTimeOffset();
+        Assert.InRange((expires - DateTimeOffset.UtcNow).TotalDays, 89, 91); // default 90 days
+        Assert.Equal(HttpStatusCode.BadRequest, (await CompatProcess.SendAsync(scangate.Client(admin), HttpMethod.Post, "/compat/offload/api/keys",
+            new { name = "long", expires_in_days = 366 })).Status);
+
+        using var http = scangate.Client(key);
+        using var open = new TcpListener(IPAddress.Loopback, 0);
+        open.Start();
+        var (status, trigger) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger",
+            new { scan_type = "network_discovery", target = $"127.0.0.1:{((IPEndPoint)open.LocalEndpoint).Port}", scan_profile = "port_scan", fail_on_severity = "high" });
+        Assert.True(status == HttpStatusCode.Created, trigger.ToString());
+        var id = trigger.GetProperty("data").GetProperty("scan_id").GetString()!;
+        JsonElement data = default;
+        for (var deadline = DateTime.UtcNow.AddMinutes(3); DateTime.UtcNow < deadline; await Task.Delay(500))
+        {
+            data = (await CompatProcess.SendAsync(http, HttpMethod.Get, $"/compat/offload/api/cicd/scans/{id}/status")).Body.GetProperty("data");
+            Assert.Contains(data.GetProperty("status").GetString(), new[] { "pending", "running", "completed", "failed" });
+            if (data.GetProperty("status").GetString() is "completed" or "failed") break;
+        }
+        var (_, results) = await CompatProcess.SendAsync(http, HttpMethod.Get, $"/compat/offload/api/cicd/scans/{id}/results");
+        // "status, findings_count, findings_by_severity, gate_passed, fail_on_severity, your pipeline_context, and the full result object"
+        DocumentedShape.Assert(results, """
+            { "data": { "status": "completed", "findings_count": 1, "findings_by_severity": { "critical": 0, "high": 0, "medium": 0, "low": 0 },
+              "gate_passed": true, "fail_on_severity": "high", "pipeline_context": null, "result": {} } }
+            """);
+        var r = results.GetProperty("data");
+        Assert.Equal("completed", r.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Number, r.GetProperty("findings_count").ValueKind);
+        foreach (var severity in new[] { "critical", "high", "medium", "low" })
+            Assert.Equal(JsonValueKind.Number, r.GetProperty("findings_by_severity").GetProperty(severity).ValueKind);
+        Assert.True(r.GetProperty("gate_passed").GetBoolean());
+        Assert.Equal("high", r.GetProperty("fail_on_severity").GetString());
+        // The full result object: the scan with its verdict, and its findings (nmap's open port).
+        var result = r.GetProperty("result");
+        Assert.Equal(JsonValueKind.Object, result.ValueKind);
+        Assert.Equal(id, result.GetProperty("scan").GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Array, result.GetProperty("scan").GetProperty("gate").GetProperty("reasons").ValueKind);
+        Assert.Equal(r.GetProperty("findings_count").GetInt32(), result.GetProperty("findings").GetArrayLength());
+        Assert.Contains(result.GetProperty("findings").EnumerateArray(), f => f.GetProperty("scanner").GetString() == "nmap");
+
+        // Only the documented scan types and profiles.
+        var (_, types) = await CompatProcess.SendAsync(http, HttpMethod.Get, "/compat/offload/api/cicd/scan-types");
+        Assert.Equal(["nuclei", "web_vulnerability", "network_discovery", "ssl_security", "security_headers", "api_security", "container_image",
+            "kubernetes_manifest", "lightweight_comprehensive", "code_security", "sast", "dependency_scan", "secret_scan", "iac_scan", "sbom"],
+            types.GetProperty("data").EnumerateArray().Select(t => t.GetProperty("scan_type").GetString()!));
+        Assert.Equal(["standard"], types.GetProperty("data").EnumerateArray().Single(t => t.GetProperty("scan_type").GetString() == "container_image")
+            .GetProperty("profiles").EnumerateArray().Select(p => p.GetProperty("name").GetString()!));
+        var (profileStatus, profile) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger",
+            new { scan_type = "container_image", target = "registry.example.test/shop/web:1.4.2", scan_profile = "fixable" });
+        Assert.Equal(HttpStatusCode.BadRequest, profileStatus);
+        Assert.Equal("scan_profile", profile.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Trigger_answers_in_the_documented_shape_and_the_scan_is_visible_natively()
     {
         var (_, key, _) = await scangate.TenantAsync("offload-shape");
@@ -43,6 +127,10 @@ public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<C
         var (status, body) = await CompatProcess.SendAsync(http, HttpMethod.Post, "/compat/offload/api/cicd/scans/trigger",
             new { scan_type = "network_discovery", target = "127.0.0.1:9", scan_profile = "port_scan", fail_on_severity = "critical", branch = "main", pipeline_context = new { run = 7 } });
         Assert.Equal(HttpStatusCode.Created, status);
+        DocumentedShape.Assert(body, """
+            { "data": { "scan_id": "…", "status": "pending", "scan_type": "nuclei", "scan_profile": "standard", "target": "https://staging.example.com",
+              "status_url": "/api/cicd/scans/<scan_id>/status", "results_url": "/api/cicd/scans/<scan_id>/results" } }
+            """, closed: true);
         var data = body.GetProperty("data");
         var id = data.GetProperty("scan_id").GetString()!;
         Assert.Equal("pending", data.GetProperty("status").GetString());

@@ -27,10 +27,10 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         return (orgId, scangate.Client(key, "Bearer"), key);
     }
 
-    private static Task<(HttpStatusCode Status, JsonElement Body)> Send(HttpClient http, HttpMethod method, string path, object? body = null) =>
+    internal static Task<(HttpStatusCode Status, JsonElement Body)> Send(HttpClient http, HttpMethod method, string path, object? body = null) =>
         CompatProcess.SendAsync(http, method, path, body);
 
-    private static async Task<JsonElement> WaitForEndAsync(HttpClient http, string scanId)
+    internal static async Task<JsonElement> WaitForEndAsync(HttpClient http, string scanId)
     {
         var deadline = DateTime.UtcNow + ScanTimeout;
         while (true)
@@ -75,6 +75,7 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         var (status, started) = await Send(http, HttpMethod.Post, $"{Api}/scans",
             new { repoUrl = clean.Url, scanType = "SECRETS_ONLY", branch = "main", commitSha = head, failOn = "high" });
         Assert.Equal(HttpStatusCode.Created, status);
+        DocumentedShape.Assert(started, """{ "scanId": "cl…", "projectId": "cl…", "status": "QUEUED" }""");
         var id = started.GetProperty("scanId").GetString()!;
         Assert.Equal("QUEUED", started.GetProperty("status").GetString());
         Assert.Equal("app", started.GetProperty("projectId").GetString()); // made from the repository's name
@@ -87,7 +88,13 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal(0, scan.GetProperty("criticalCount").GetInt32());
         Assert.Equal(0, scan.GetProperty("highCount").GetInt32());
         Assert.Equal(head, scan.GetProperty("commitSha").GetString());
-        var gitleaks = scan.GetProperty("scannerProgress").GetProperty("gitleaks");
+        Assert.Equal(id, scan.GetProperty("id").GetString());
+        DocumentedShape.Assert(scan, """
+            { "id": "…", "status": "RUNNING", "gateResult": "PASSED", "criticalCount": 0, "highCount": 3,
+              "scannerProgress": { "GITLEAKS": { "status": "RUNNING", "filesCompleted": 12, "filesTotal": 88 } } }
+            """);
+        Assert.Contains(scan.GetProperty("gateResult").GetString(), new[] { "PASSED", "FAILED", "PENDING" });
+        var gitleaks = scan.GetProperty("scannerProgress").GetProperty("GITLEAKS");
         Assert.Equal("COMPLETED", gitleaks.GetProperty("status").GetString());
         Assert.Equal(gitleaks.GetProperty("filesTotal").GetInt32(), gitleaks.GetProperty("filesCompleted").GetInt32());
 
@@ -104,9 +111,16 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
 
         // Artifacts: the list, the log, and the export formats.
         var (artifactsStatus, artifacts) = await Send(http, HttpMethod.Get, $"{Api}/scans/{id}/artifacts");
+        DocumentedShape.Assert(artifacts, """{ "artifacts": [ { "type": "SBOM_CYCLONEDX", "size": 12453, "downloadPath": "..." } ] }""");
         Assert.Equal(HttpStatusCode.OK, artifactsStatus);
-        var log = Assert.Single(artifacts.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("type").GetString() == "log");
-        Assert.Equal($"{Api}/scans/{id}/artifacts/log", log.GetProperty("url").GetString());
+        var log = Assert.Single(artifacts.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("type").GetString() == "SCAN_LOG");
+        Assert.Equal($"{Api}/scans/{id}/artifacts/log", log.GetProperty("downloadPath").GetString());
+        Assert.True(log.GetProperty("size").GetInt64() > 0);
+        // The documented types only: a gitleaks scan has no container report, and signing is not supported (501).
+        Assert.All(artifacts.GetProperty("artifacts").EnumerateArray(), a => Assert.Contains(a.GetProperty("type").GetString(),
+            new[] { "SARIF", "SBOM_CYCLONEDX", "SBOM_SPDX", "SCAN_LOG", "CONTAINER_REPORT", "DAST_REPORT", "SIGNATURE" }));
+        Assert.Equal(HttpStatusCode.NotFound, (await Send(http, HttpMethod.Get, $"{Api}/scans/{id}/artifacts/container")).Status);
+        Assert.Equal(HttpStatusCode.NotImplemented, (await Send(http, HttpMethod.Get, $"{Api}/scans/{id}/artifacts/signature")).Status);
         using (var response = await http.GetAsync($"{Api}/scans/{id}/artifacts/log"))
         {
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -260,8 +274,8 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.Equal("release/1.2", scan.GetProperty("branch").GetString());
         var (_, findings) = await Send(http, HttpMethod.Get, $"{Api}/scans/{scan.GetProperty("scanId").GetString()}/findings");
         var leak = Assert.Single(findings.GetProperty("findings").EnumerateArray());
-        Assert.Equal("config/prod.env", leak.GetProperty("file").GetString());
-        Assert.Equal(2, leak.GetProperty("line").GetInt32());
+        Assert.Equal("config/prod.env", leak.GetProperty("filePath").GetString());
+        Assert.Equal(2, leak.GetProperty("startLine").GetInt32());
         Assert.Equal("HIGH", leak.GetProperty("severity").GetString());
 
         // What an archive may not hold, and what is not an archive.
@@ -299,7 +313,7 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         Assert.True(status == HttpStatusCode.OK, blocked.ToString());
         Assert.True(blocked.GetProperty("block").GetBoolean());
         var finding = Assert.Single(blocked.GetProperty("findings").EnumerateArray());
-        Assert.Equal("deploy/aws.ini", finding.GetProperty("file").GetString());
+        Assert.Equal("deploy/aws.ini", finding.GetProperty("filePath").GetString());
         Assert.Equal(1, blocked.GetProperty("summary").GetProperty("high").GetInt32());
         Assert.Equal("FAILED", blocked.GetProperty("summary").GetProperty("gateResult").GetString());
         Assert.DoesNotContain(GitRepositoryServer.PlantedKeyId, blocked.ToString());
@@ -321,98 +335,23 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
             new { files = new object[] { new { path = "../escape", content = "x" } } })).Status);
     }
 
-    private static HttpRequestMessage GitHubPush(string path, string body, string? secret, string @event = "push")
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-GitHub-Event", @event);
-        if (secret is not null)
-            request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body))));
-        return request;
-    }
-
-    [Fact]
-    public async Task Webhooks_check_their_signature_and_queue_an_incremental_scan_of_the_head_commit()
-    {
-        var (orgId, http, _) = await TenantAsync("pepper-hooks");
-        await using var git = await GitRepositoryServer.StartAsync();
-        const string secret = "s3cret-webhook-value-0123456789";
-        Assert.Equal(HttpStatusCode.Created, (await Send(http, HttpMethod.Post, $"{Api}/projects",
-            new { projectId = "shop", name = "Shop", repositoryUrl = git.Url })).Status);
-        var (patchStatus, patched) = await Send(http, HttpMethod.Patch, $"{Api}/projects/shop", new { webhookSecret = secret });
-        Assert.Equal(HttpStatusCode.OK, patchStatus);
-        Assert.True(patched.GetProperty("webhookSecretSet").GetBoolean());
-        Assert.DoesNotContain(secret, patched.ToString());
-        var hookUrl = patched.GetProperty("webhooks").GetProperty("github").GetString()!;
-        Assert.EndsWith($"{Api}/webhooks/github?org={orgId}&project=shop", hookUrl);
-
-        var head = await git.RevParseAsync("HEAD");
-        var baseSha = await git.RevParseAsync("HEAD~1");
-        var push = JsonSerializer.Serialize(new { @ref = "refs/heads/main", before = baseSha, after = head, repository = new { clone_url = "https://git.example.test/shop.git" } });
-        var anonymous = scangate.Client(null);
-        var path = $"{Api}/webhooks/github?org={orgId}&project=shop";
-
-        using (var unsigned = await anonymous.SendAsync(GitHubPush(path, push, secret: null))) Assert.Equal(HttpStatusCode.Unauthorized, unsigned.StatusCode);
-        using (var wrong = await anonymous.SendAsync(GitHubPush(path, push, secret: "not-the-secret-at-all"))) Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        using (var unknown = await anonymous.SendAsync(GitHubPush($"{Api}/webhooks/github?org={orgId}&project=nope", push, secret)))
-            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        using (var ping = await anonymous.SendAsync(GitHubPush(path, "{\"zen\":\"hi\"}", secret, "ping"))) Assert.Equal(HttpStatusCode.OK, ping.StatusCode);
-
-        string scanId;
-        using (var accepted = await anonymous.SendAsync(GitHubPush(path, push, secret)))
-        {
-            var text = await accepted.Content.ReadAsStringAsync();
-            Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, text);
-            var body = JsonDocument.Parse(text).RootElement;
-            Assert.Equal("INCREMENTAL", body.GetProperty("scanType").GetString());
-            scanId = body.GetProperty("scanId").GetString()!;
-        }
-        // Visible through this surface's list and natively, as an incremental secret scan of the head against the base.
-        Assert.Contains((await Send(http, HttpMethod.Get, $"{Api}/scans?projectId=shop")).Body.GetProperty("scans").EnumerateArray(),
-            s => s.GetProperty("scanId").GetString() == scanId);
-        var (_, native) = await Send(http, HttpMethod.Get, $"/api/v1/scans/{scanId}");
-        Assert.Equal("secret_scan", native.GetProperty("scan_type").GetString());
-        Assert.Equal(git.Url, native.GetProperty("target").GetString());
-        Assert.Equal(head, native.GetProperty("commit").GetString());
-        Assert.True(native.GetProperty("gate").GetProperty("new_only").GetBoolean());
-        Assert.Equal(baseSha, native.GetProperty("gate").GetProperty("base_commit").GetString());
-        var scan = await WaitForEndAsync(http, scanId);
-        Assert.Equal("INCREMENTAL", scan.GetProperty("scanType").GetString());
-        Assert.Equal(baseSha, scan.GetProperty("baseSha").GetString());
-        Assert.Equal(1, scan.GetProperty("highCount").GetInt32());
-
-        // GitLab: the secret itself in X-Gitlab-Token.
-        var gitlabPush = JsonSerializer.Serialize(new { @ref = "refs/heads/main", before = baseSha, after = head, checkout_sha = head, project = new { git_http_url = "https://gitlab.example.test/shop.git" } });
-        foreach (var (token, expected) in new[] { ("wrong-token-wrong-token", HttpStatusCode.Unauthorized), (secret, HttpStatusCode.Accepted) })
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"{Api}/webhooks/gitlab?org={orgId}&project=shop")
-            {
-                Content = new StringContent(gitlabPush, Encoding.UTF8, "application/json"),
-            };
-            request.Headers.Add("X-Gitlab-Event", "Push Hook");
-            request.Headers.Add("X-Gitlab-Token", token);
-            using var response = await anonymous.SendAsync(request);
-            Assert.Equal(expected, response.StatusCode);
-        }
-        // The trigger is audited in the webhook's name.
-        var (_, audit) = await Send(http, HttpMethod.Get, $"{Api}/audit-log?action=scan.triggered&limit=50");
-        Assert.Contains(audit.GetProperty("entries").EnumerateArray(), e => e.GetProperty("actor").GetString() == "webhook:gitlab");
-    }
-
     [Fact]
     public async Task Projects_and_their_schedules_are_created_read_changed_and_deleted()
     {
         var (_, http, _) = await TenantAsync("pepper-projects");
         var (created, project) = await Send(http, HttpMethod.Post, $"{Api}/projects",
-            new { projectId = "billing", name = "Billing", repositoryUrl = "https://git.example.test/billing.git", failOn = "HIGH" });
+            new { projectId = "billing", name = "Billing", description = "Invoices", repoUrl = "https://git.example.test/billing.git", failOn = "HIGH" });
         Assert.Equal(HttpStatusCode.Created, created);
         Assert.Equal("billing", project.GetProperty("projectId").GetString());
         Assert.Equal("HIGH", project.GetProperty("failOn").GetString());
-        Assert.False(project.GetProperty("webhookSecretSet").GetBoolean());
+        Assert.Equal("billing", project.GetProperty("id").GetString());
+        Assert.Equal("Invoices", project.GetProperty("description").GetString());
+        Assert.Equal("https://git.example.test/billing.git", project.GetProperty("repoUrl").GetString());
         Assert.Equal(HttpStatusCode.Conflict, (await Send(http, HttpMethod.Post, $"{Api}/projects", new { projectId = "billing", name = "Again" })).Status);
-        var (badStatus, bad) = await Send(http, HttpMethod.Post, $"{Api}/projects", new { name = "X", repositoryUrl = "file:///etc" });
+        var (badStatus, bad) = await Send(http, HttpMethod.Post, $"{Api}/projects", new { name = "X", repoUrl = "file:///etc" });
         Assert.Equal(HttpStatusCode.BadRequest, badStatus);
-        Assert.Equal("repositoryUrl", bad.GetProperty("field").GetString());
-        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Patch, $"{Api}/projects/billing", new { webhookSecret = "short" })).Status);
+        Assert.Equal("repoUrl", bad.GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Patch, $"{Api}/projects/billing", new { webhookSecret = "per-project secrets are not documented" })).Status);
 
         Assert.Contains((await Send(http, HttpMethod.Get, $"{Api}/projects")).Body.GetProperty("projects").EnumerateArray(),
             p => p.GetProperty("projectId").GetString() == "billing");
@@ -444,27 +383,51 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
     public async Task Api_keys_show_their_plaintext_once_and_the_audit_log_pages_with_a_cursor()
     {
         var (_, http, _) = await TenantAsync("pepper-keys");
-        var (status, created) = await Send(http, HttpMethod.Post, $"{Api}/api-keys", new { name = "deploy", scopes = new[] { "scans:read" }, expiresInDays = 30 });
+        // The documented body: a name and an expiry date; the plaintext comes once, in the platform's format.
+        var expiresAt = DateTimeOffset.UtcNow.AddDays(30).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var (docStatus, documented) = await Send(http, HttpMethod.Post, $"{Api}/apikeys", new { name = "github-actions-prod", expiresAt });
+        Assert.Equal(HttpStatusCode.Created, docStatus);
+        Assert.Matches("^ppr_[A-Za-z0-9]{24}$", documented.GetProperty("plaintext").GetString());
+        Assert.Equal(expiresAt, documented.GetProperty("expiresAt").GetDateTimeOffset().ToString("yyyy-MM-ddTHH:mm:ssZ"));
+        Assert.Equal(HttpStatusCode.OK, (await Send(scangate.Client(documented.GetProperty("plaintext").GetString(), "Bearer"), HttpMethod.Get, $"{Api}/apikeys")).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Post, $"{Api}/apikeys", new { name = "old", expiresAt = "2001-01-01T00:00:00Z" })).Status);
+
+        var (status, created) = await Send(http, HttpMethod.Post, $"{Api}/apikeys", new { name = "deploy", scopes = new[] { "scans:read" } });
         Assert.Equal(HttpStatusCode.Created, status);
         var plaintext = created.GetProperty("plaintext").GetString()!;
-        var keyId = created.GetProperty("keyId").GetString();
-        Assert.StartsWith("sgk_", plaintext);
+        var keyId = created.GetProperty("id").GetString();
+        Assert.StartsWith("ppr_", plaintext);
 
-        var (_, list) = await Send(http, HttpMethod.Get, $"{Api}/api-keys");
-        var listed = Assert.Single(list.GetProperty("apiKeys").EnumerateArray(), k => k.GetProperty("keyId").GetString() == keyId);
+        var (_, list) = await Send(http, HttpMethod.Get, $"{Api}/apikeys");
+        var listed = Assert.Single(list.GetProperty("apiKeys").EnumerateArray(), k => k.GetProperty("id").GetString() == keyId);
         Assert.False(listed.TryGetProperty("plaintext", out _));
         Assert.DoesNotContain(plaintext, list.ToString());
-        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Post, $"{Api}/api-keys", new { name = "x", scopes = new[] { "root" } })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Post, $"{Api}/apikeys", new { name = "x", scopes = new[] { "root" } })).Status);
 
         var fresh = scangate.Client(plaintext, "Bearer");
         Assert.Equal(HttpStatusCode.OK, (await Send(fresh, HttpMethod.Get, $"{Api}/scans")).Status);
-        Assert.Equal(HttpStatusCode.Forbidden, (await Send(fresh, HttpMethod.Get, $"{Api}/api-keys")).Status);
-        Assert.Equal(HttpStatusCode.NoContent, (await Send(http, HttpMethod.Delete, $"{Api}/api-keys/{keyId}")).Status);
+        // A platform-format key is an ordinary ScanGate key: it works natively too.
+        Assert.Equal(HttpStatusCode.OK, (await Send(fresh, HttpMethod.Get, "/api/v1/scans")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(fresh, HttpMethod.Get, $"{Api}/apikeys")).Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await Send(http, HttpMethod.Delete, $"{Api}/apikeys/{keyId}")).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Send(fresh, HttpMethod.Get, $"{Api}/scans")).Status);
 
         var (_, first) = await Send(http, HttpMethod.Get, $"{Api}/audit-log?limit=1");
+        DocumentedShape.Assert(first, """
+            { "entries": [ { "id": "…", "action": "scan.queued", "resource": "scan", "resourceId": "…", "user": { "id": "…", "email": "…" },
+              "ipAddress": "…", "details": {}, "createdAt": "…" } ], "nextCursor": "…" }
+            """);
         var entry = Assert.Single(first.GetProperty("entries").EnumerateArray());
         Assert.Equal("key.revoked", entry.GetProperty("action").GetString());
+        Assert.Equal("key", entry.GetProperty("resource").GetString());
+        Assert.Equal(keyId, entry.GetProperty("resourceId").GetString());
+        Assert.Equal("admin@pepper-keys.test", entry.GetProperty("user").GetProperty("email").GetString());
+        var userId = entry.GetProperty("user").GetProperty("id").GetString();
+        Assert.Equal(JsonValueKind.String, entry.GetProperty("createdAt").ValueKind);
+        Assert.True(entry.TryGetProperty("ipAddress", out _));
+        Assert.Equal(JsonValueKind.Object, entry.GetProperty("details").ValueKind);
+        Assert.NotEmpty((await Send(http, HttpMethod.Get, $"{Api}/audit-log?userId={userId}")).Body.GetProperty("entries").EnumerateArray());
+        Assert.Empty((await Send(http, HttpMethod.Get, $"{Api}/audit-log?userId=mem_nobody")).Body.GetProperty("entries").EnumerateArray());
         var cursor = first.GetProperty("nextCursor").GetString();
         var (_, second) = await Send(http, HttpMethod.Get, $"{Api}/audit-log?limit=1&cursor={cursor}");
         Assert.Equal("key.created", Assert.Single(second.GetProperty("entries").EnumerateArray()).GetProperty("action").GetString());
@@ -481,17 +444,19 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
 
         var (status, page) = await Send(http, HttpMethod.Get, $"{Api}/findings?scanId={scanId}&severity=HIGH&status=OPEN");
         Assert.Equal(HttpStatusCode.OK, status);
+        DocumentedShape.Assert(page, """{ "findings": [ { "id": "…", "severity": "HIGH", "title": "…", "filePath": "…", "startLine": 1 } ] }""");
         var finding = Assert.Single(page.GetProperty("findings").EnumerateArray());
-        var findingId = finding.GetProperty("findingId").GetString()!;
+        var findingId = finding.GetProperty("id").GetString()!;
         Assert.Equal("OPEN", finding.GetProperty("status").GetString());
         Assert.Empty((await Send(http, HttpMethod.Get, $"{Api}/findings?scanId={scanId}&severity=CRITICAL")).Body.GetProperty("findings").EnumerateArray());
         Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Get, $"{Api}/findings?colour=red")).Status);
 
-        var (patchStatus, patched) = await Send(http, HttpMethod.Patch, $"{Api}/findings/{findingId}", new { status = "IN_PROGRESS", note = "rotating the key" });
+        var (patchStatus, patched) = await Send(http, HttpMethod.Patch, $"{Api}/findings/{findingId}", new { status = "IN_PROGRESS", statusNote = "rotating the key" });
         Assert.Equal(HttpStatusCode.OK, patchStatus);
         Assert.Equal("IN_PROGRESS", patched.GetProperty("status").GetString());
+        Assert.Equal("rotating the key", patched.GetProperty("statusNote").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Patch, $"{Api}/findings/{findingId}", new { status = "DONE" })).Status);
-        var (bulkStatus, bulk) = await Send(http, HttpMethod.Post, $"{Api}/findings/bulk", new { findingIds = new[] { findingId, "fnd_missing" }, status = "RESOLVED" });
+        var (bulkStatus, bulk) = await Send(http, HttpMethod.Post, $"{Api}/findings/bulk", new { ids = new[] { findingId, "fnd_missing" }, status = "RESOLVED" });
         Assert.Equal(HttpStatusCode.OK, bulkStatus);
         Assert.Equal(1, bulk.GetProperty("updated").GetInt32());
         Assert.Equal("fnd_missing", Assert.Single(bulk.GetProperty("notFound").EnumerateArray()).GetString());
@@ -506,16 +471,23 @@ public sealed class PepperCompatTests(CompatProcess scangate) : IClassFixture<Co
         // Trends: one entry per day with today's scan and its finding, and the time to resolve the high finding.
         var (trendStatus, trends) = await Send(http, HttpMethod.Get, $"{Api}/dashboard/trends?days=7");
         Assert.Equal(HttpStatusCode.OK, trendStatus);
+        DocumentedShape.Assert(trends, """
+            { "days": 30, "series": [ { "date": "2026-05-01", "critical": 0, "high": 2, "medium": 5, "low": 8, "scans": 3, "gateFailed": 1 } ],
+              "mttr": { "HIGH": { "count": 4, "meanHours": 12.5 } } }
+            """);
         var series = trends.GetProperty("series").EnumerateArray().ToList();
         Assert.Equal(7, series.Count);
         var today = series[^1];
         Assert.Equal(DateTime.UtcNow.ToString("yyyy-MM-dd"), today.GetProperty("date").GetString());
         Assert.Equal(1, today.GetProperty("scans").GetInt32());
-        Assert.Equal(1, today.GetProperty("findings").GetProperty("high").GetInt32());
-        var high = trends.GetProperty("mttr").GetProperty("high");
-        Assert.Equal(1, high.GetProperty("resolved").GetInt32());
+        Assert.Equal(1, today.GetProperty("high").GetInt32());
+        Assert.Equal(0, today.GetProperty("critical").GetInt32());
+        Assert.Equal(JsonValueKind.Number, today.GetProperty("gateFailed").ValueKind);
+        Assert.Equal(7, trends.GetProperty("days").GetInt32());
+        var high = trends.GetProperty("mttr").GetProperty("HIGH");
+        Assert.Equal(1, high.GetProperty("count").GetInt32());
         Assert.True(high.GetProperty("meanHours").GetDouble() >= 0);
-        Assert.Equal(JsonValueKind.Null, trends.GetProperty("mttr").GetProperty("critical").GetProperty("meanHours").ValueKind);
+        Assert.Equal(JsonValueKind.Null, trends.GetProperty("mttr").GetProperty("CRITICAL").GetProperty("meanHours").ValueKind);
         Assert.Equal(HttpStatusCode.BadRequest, (await Send(http, HttpMethod.Get, $"{Api}/dashboard/trends?days=0")).Status);
     }
 

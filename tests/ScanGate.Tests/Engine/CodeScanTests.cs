@@ -8,12 +8,7 @@ using ScanGate.Tests.Infrastructure;
 namespace ScanGate.Tests.Engine;
 
 /// <summary>One test cluster for the source-code scans (starting one per test costs more than the scans).</summary>
-public sealed class CodeScanCluster : IAsyncLifetime
-{
-    public ScanCluster Cluster { get; private set; } = null!;
-    public async Task InitializeAsync() => Cluster = await ScanCluster.StartAsync();
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
-}
+public sealed class CodeScanCluster : ScanClusterFixture;
 
 /// <summary>bandit, ESLint with eslint-plugin-security and secretlint in their real containers (images from
 /// deploy/scanners), each cloning a repository the test creates and serves with `git daemon` on 127.0.0.1.</summary>

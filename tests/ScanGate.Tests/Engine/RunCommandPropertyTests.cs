@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Storage;
 using ScanGate.Contracts;
 using ScanGate.Grains;
 using ScanGate.Grains.Placement;
@@ -33,14 +32,8 @@ public sealed class RunCommandPropertyTests : IAsyncLifetime
     {
         var latency = new Random(Seed);
         _engine.Latency = _ => { lock (latency) return TimeSpan.FromMilliseconds(latency.Next(0, 4)); };
-        _cluster = await ScanCluster.StartAsync(replace: services =>
-        {
-            services.AddSingleton<IContainerRuntime>(_engine);
-            services.AddSingleton<ConflictCheckingGrainStorage>();
-            services.AddKeyedSingleton<IGrainStorage>("state", (sp, _) => sp.GetRequiredService<ConflictCheckingGrainStorage>());
-            services.PostConfigure<ContainerSlotOptions>(o => o.ContainerSlots = Runs); // no run waits for a slot here
-        });
-        _storage = _cluster.SiloServices.GetRequiredService<ConflictCheckingGrainStorage>();
+        // No run waits for a container slot here.
+        (_cluster, _storage) = await FakeEngineCluster.StartAsync(_engine, services => services.PostConfigure<ContainerSlotOptions>(o => o.ContainerSlots = Runs));
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();

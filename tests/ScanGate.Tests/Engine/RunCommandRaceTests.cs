@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Storage;
 using ScanGate.Contracts;
 using ScanGate.Runtime;
 using ScanGate.Tests.Infrastructure;
@@ -22,13 +21,7 @@ public sealed class RunCommandRaceTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _cluster = await ScanCluster.StartAsync(replace: services =>
-        {
-            services.AddSingleton<IContainerRuntime>(_engine);
-            services.AddSingleton<ConflictCheckingGrainStorage>();
-            services.AddKeyedSingleton<IGrainStorage>("state", (sp, _) => sp.GetRequiredService<ConflictCheckingGrainStorage>());
-        });
-        _storage = _cluster.SiloServices.GetRequiredService<ConflictCheckingGrainStorage>();
+        (_cluster, _storage) = await FakeEngineCluster.StartAsync(_engine);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();

@@ -91,16 +91,18 @@ public sealed class WebAndInfrastructureScanTests : IAsyncLifetime
         var done = await _cluster.WaitForEndAsync(id, Long);
 
         Assert.True(done.Status == ScanStatus.Completed, JsonSerializer.Serialize(done.Scanners));
-        // An http URL has no TLS endpoint: testssl is left out, the two others ran.
-        Assert.Equal(["nmap", "security_headers"], done.Scanners.Select(s => s.Name).Order());
+        // An http URL has no TLS endpoint: testssl is left out, the others ran.
+        Assert.Equal(["ffuf", "nmap", "security_headers", "whatweb"], done.Scanners.Select(s => s.Name).Order());
         Assert.All(done.Scanners, s => Assert.Equal(RunStatus.Completed, s.Status));
         var findings = await _cluster.AllFindingsAsync(id);
+        Assert.Contains(findings, f => f.Scanner == "ffuf" && f.Location.Url == site.Url + ".git/HEAD" && f.Severity == Severity.High);
+        Assert.Contains(findings, f => f.Scanner == "whatweb" && f.Title == "Technology: HTTPServer (Kestrel)"); // the server that answered
         // nmap scanned the URL's host (its 1000 most common ports, the site's among them), not the URL.
         Assert.Contains(findings, f => f.Scanner == "nmap" && f.Location.Host == "127.0.0.1" && f.Location.Port == site.Port);
         Assert.Contains(findings, f => f.Scanner == "security_headers" && f.Location.Url == site.Url && f.RuleId == "missing-csp");
         Assert.Equal(findings.Count, done.Counts.Total);
         Assert.Equal(SeverityCounts.Of(findings), done.Counts);
-        Assert.False(done.GatePassed); // the headers alone are medium findings
+        Assert.False(done.GatePassed); // the headers alone are medium findings (and the exposed repository is high)
     }
 
     private static async Task ServeBannerAsync(TcpListener listener, string banner, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace ScanGate.Tests.Infrastructure;
 /// <summary>
 /// An HTTP site on 127.0.0.1 with weaknesses planted on purpose: HEAD / answers a many-range request with 206 Partial
 /// Content (what nmap's http-vuln-cve2011-3192 looks for), /.git/HEAD and /.git/config are served (an exposed
-/// repository), and no response carries a security header.
+/// repository), so is /backup.zip (an archive of the site left in its root), and no response carries a security header.
 /// </summary>
 public sealed class PlantedWebServer : IAsyncDisposable
 {
@@ -43,6 +43,7 @@ public sealed class PlantedWebServer : IAsyncDisposable
                 return http.Response.WriteAsync("<html><body>planted</body></html>");
             });
             app.MapGet("/.git/HEAD", () => "ref: refs/heads/main\n");
+            app.MapGet("/backup.zip", () => Results.Bytes([0x50, 0x4B, 0x05, 0x06, .. new byte[18]], "application/zip")); // an empty zip
             app.MapGet("/.git/config", () => "[core]\n\trepositoryformatversion = 0\n[remote \"origin\"]\n\turl = https://git.example.test/team/site.git\n");
             try
             {

@@ -47,4 +47,7 @@ public static class DockerCli
     public static async Task<IReadOnlyList<string>> ContainersWithLabelAsync(string label, string value) =>
         (await Proc.RunCheckedAsync("docker", "ps", "-aq", "--no-trunc", "--filter", $"label={label}={value}"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Whether the engine holds <paramref name="image"/>, as `docker image inspect` says.</summary>
+    public static async Task<bool> HasImageAsync(string image) => (await Proc.RunAsync("docker", "image", "inspect", image)).Code == 0;
 }

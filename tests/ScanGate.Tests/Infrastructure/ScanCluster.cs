@@ -13,6 +13,14 @@ namespace ScanGate.Tests.Infrastructure;
 
 /// <summary>A real in-process Orleans cluster (InProcessTestClusterBuilder) with ScanGate's silo
 /// composition and the machine's real Docker engine.</summary>
+/// <summary>One test cluster shared by the tests of a class (starting one per test costs more than most scans).</summary>
+public class ScanClusterFixture : IAsyncLifetime
+{
+    public ScanCluster Cluster { get; private set; } = null!;
+    public async Task InitializeAsync() => Cluster = await ScanCluster.StartAsync();
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
 public sealed class ScanCluster : IAsyncDisposable
 {
     public InProcessTestCluster Cluster { get; }
@@ -76,9 +84,37 @@ public sealed class ScanCluster : IAsyncDisposable
         return all;
     }
 
+    /// <summary>Starts a scan, waits for its end, asserts it completed (naming its scanners' states when it did not),
+    /// and gives it with its findings.</summary>
+    public async Task<(ScanSnapshot Done, IReadOnlyList<Finding> Findings)> ScanToCompletionAsync(object request, TimeSpan timeout)
+    {
+        var id = await StartScanAsync(request);
+        var done = await WaitForEndAsync(id, timeout);
+        Assert.True(done.Status == ScanStatus.Completed, JsonSerializer.Serialize(done.Scanners));
+        return (done, await AllFindingsAsync(id));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
+    }
+}
+
+/// <summary>A <see cref="ScanCluster"/> for run tests that need no Docker and no database: its container engine is
+/// the in-memory fake and its grain storage checks ETags as a database does.</summary>
+public static class FakeEngineCluster
+{
+    public static async Task<(ScanCluster Cluster, ConflictCheckingGrainStorage Storage)> StartAsync(
+        FakeContainerRuntime engine, Action<IServiceCollection>? more = null)
+    {
+        var cluster = await ScanCluster.StartAsync(replace: services =>
+        {
+            services.AddSingleton<ScanGate.Runtime.IContainerRuntime>(engine);
+            services.AddSingleton<ConflictCheckingGrainStorage>();
+            services.AddKeyedSingleton<Orleans.Storage.IGrainStorage>("state", (sp, _) => sp.GetRequiredService<ConflictCheckingGrainStorage>());
+            more?.Invoke(services);
+        });
+        return (cluster, cluster.SiloServices.GetRequiredService<ConflictCheckingGrainStorage>());
     }
 }

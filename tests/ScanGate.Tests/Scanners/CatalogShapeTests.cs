@@ -26,7 +26,8 @@ public class CatalogShapeTests
             Catalog.FindType("network_discovery")!.Profiles.Select(p => p.Name));
         Assert.Equal(["quick", "standard", "comprehensive", "vulnerability"], Catalog.FindType("ssl_security")!.Profiles.Select(p => p.Name));
         Assert.Equal(["quick", "standard", "comprehensive", "cve", "misconfig"], Catalog.FindType("nuclei")!.Profiles.Select(p => p.Name));
-        Assert.Equal(["nmap", "security_headers", "testssl"], Catalog.DefaultScannersFor("lightweight_comprehensive").Select(s => s.Name));
+        Assert.Equal(["ffuf", "nmap", "security_headers", "testssl", "whatweb"], Catalog.DefaultScannersFor("lightweight_comprehensive").Select(s => s.Name));
+        Assert.Equal(["ffuf", "sqlmap", "zap"], Catalog.DefaultScannersFor("web_vulnerability").Select(s => s.Name));
     }
 
     [Fact]
@@ -50,7 +51,8 @@ public class CatalogShapeTests
     public void A_lightweight_scan_of_an_http_url_runs_headers_on_the_url_and_a_port_scan_on_its_host()
     {
         var request = Parse(new { scan_type = "lightweight_comprehensive", target = "http://127.0.0.1:8080/shop" });
-        Assert.Equal(["nmap", "security_headers"], request.Scanners.Order());
+        Assert.Equal(["ffuf", "nmap", "security_headers", "whatweb"], request.Scanners.Order());
+        Assert.Equal(new ScannerInput("http://127.0.0.1:8080/shop", "quick"), request.InputFor("ffuf")); // the light word list
         Assert.Equal(new ScannerInput("127.0.0.1", "port_scan"), request.InputFor("nmap"));
         Assert.Equal(new ScannerInput("http://127.0.0.1:8080/shop", "standard"), request.InputFor("security_headers"));
         Assert.False(request.ScannerInputs.ContainsKey("security_headers")); // the scan's own target and profile
@@ -60,7 +62,7 @@ public class CatalogShapeTests
     public void A_lightweight_scan_of_an_https_url_adds_a_quick_tls_check_of_its_endpoint()
     {
         var request = Parse(new { scan_type = "lightweight_comprehensive", target = "https://Shop.Example.test/" });
-        Assert.Equal(["nmap", "security_headers", "testssl"], request.Scanners.Order());
+        Assert.Equal(["ffuf", "nmap", "security_headers", "testssl", "whatweb"], request.Scanners.Order());
         Assert.Equal(new ScannerInput("shop.example.test:443", "quick"), request.InputFor("testssl"));
         Assert.Equal(new ScannerInput("shop.example.test", "port_scan"), request.InputFor("nmap"));
         Assert.Equal(new ScannerInput("::1", "port_scan"), Parse(new { scan_type = "lightweight_comprehensive", target = "https://[::1]:8443/" }).InputFor("nmap"));
@@ -77,10 +79,11 @@ public class CatalogShapeTests
     }
 
     [Fact]
-    public void An_api_security_scan_runs_zap_with_its_api_profile()
+    public void An_api_security_scan_runs_sqlmap_and_zap_with_their_api_profiles()
     {
         var quick = Parse(new { scan_type = "api_security", target = "https://api.example.test/openapi.json" });
-        Assert.Equal(["zap"], quick.Scanners);
+        Assert.Equal(["sqlmap", "zap"], quick.Scanners.Order());
+        Assert.Equal(new ScannerInput("https://api.example.test/openapi.json", SqlmapAdapter.ApiQuick), quick.InputFor("sqlmap"));
         Assert.Equal("quick", quick.Profile);
         Assert.Equal(new ScannerInput("https://api.example.test/openapi.json", ZapAdapter.ApiQuick), quick.InputFor("zap"));
         Assert.Equal(ZapAdapter.ApiStandard, Parse(new { scan_type = "api_security", target = "https://api.example.test/openapi.json", scan_profile = "standard" }).InputFor("zap").Profile);

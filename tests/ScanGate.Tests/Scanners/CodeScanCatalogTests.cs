@@ -13,10 +13,11 @@ public class CodeScanCatalogTests
     private static string[] Names(IEnumerable<IScannerAdapter> scanners) => scanners.Select(s => s.Name).ToArray();
 
     [Theory]
-    [InlineData("sast", new[] { "bandit", "eslint" }, new[] { "bandit", "eslint", "semgrep" })]
+    [InlineData("sast", new[] { "bandit", "eslint", "flawfinder" }, new[] { "bandit", "eslint", "flawfinder", "semgrep" })]
     [InlineData("secret_scan", new[] { "gitleaks" }, new[] { "gitleaks", "secretlint" })]
     [InlineData("iac_scan", new[] { "checkov" }, new[] { "checkov" })]
-    [InlineData("code_security", new[] { "bandit", "cdxgen", "checkov", "eslint", "gitleaks", "osv-scanner" }, new[] { "bandit", "cdxgen", "checkov", "eslint", "gitleaks", "osv-scanner", "secretlint", "semgrep" })]
+    [InlineData("code_security", new[] { "bandit", "cdxgen", "checkov", "eslint", "flawfinder", "gitleaks", "osv-scanner" }, new[] { "bandit", "cdxgen", "checkov", "eslint", "flawfinder", "gitleaks", "osv-scanner", "secretlint", "semgrep", "yara" })]
+    [InlineData("malware_scan", new[] { "yara" }, new[] { "yara" })]
     public void Source_code_scan_types_take_a_git_repository_and_name_their_default_and_optional_scanners(string type, string[] defaults, string[] all)
     {
         var definition = Catalog.FindType(type)!;
@@ -41,6 +42,8 @@ public class CodeScanCatalogTests
     [InlineData("semgrep", "/out/report.json")]
     [InlineData("checkov", "/out/report.json")]
     [InlineData("gitleaks", "/out/report.json")]
+    [InlineData("flawfinder", "/out/report.sarif")]
+    [InlineData("yara", "/out/report.txt")]
     public void Repository_scanners_hand_url_and_branch_to_their_entry_point_as_separate_arguments(string scanner, string report)
     {
         var adapter = (IContainerScanner)Catalog.GetScanner(scanner);
@@ -65,6 +68,8 @@ public class CodeScanCatalogTests
     [InlineData("bandit", false)]
     [InlineData("eslint", false)]
     [InlineData("secretlint", false)]
+    [InlineData("flawfinder", false)]
+    [InlineData("yara", false)]
     public void Only_the_images_that_need_pypi_are_marked_as_needing_the_internet(string scanner, bool needsInternet)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

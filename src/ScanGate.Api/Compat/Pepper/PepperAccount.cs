@@ -12,70 +12,70 @@ namespace ScanGate.Api.Compat.Pepper;
 /// its audit log, read with a cursor.</summary>
 public static class PepperAccount
 {
-    private static readonly Dictionary<string, string> KeyFields = new()
-    {
-        ["name"] = "name", ["scopes"] = "scopes", ["preset"] = "preset", ["expiresInDays"] = "expires_in_days",
-        ["environment"] = "environment", ["rateLimitPerMinute"] = "rate_limit_per_minute",
-    };
+    /// <summary>The platform's action words that differ from ScanGate's (its scan.queued is ScanGate's scan.triggered).</summary>
+    private static readonly Dictionary<string, string> Actions = new() { ["scan.queued"] = "scan.triggered" };
 
     public static RouteGroupBuilder MapPepperAccount(this RouteGroupBuilder api)
     {
-        var keys = api.MapGroup("/api-keys").RequireScope(Scopes.KeysManage);
-        keys.MapGet("", ListKeys);
-        keys.MapPost("", CreateKey);
-        keys.MapDelete("/{keyId}", async (string keyId, HttpContext http, KeyService keys) =>
-            await keys.RevokeAsync(http.Actor(), keyId) is { Ok: false } refused ? PepperEndpoints.From(refused.Error!) : TypedResults.NoContent());
+        Keys.Map(api, "/apikeys");
         api.MapGet("/audit-log", AuditLog).RequireScope(Scopes.AuditRead);
         return api;
     }
 
-    private static object KeyView(ApiKeyRecord r) => KeyView(ApiKeyView.Of(r));
+    /// <summary>Keys as the platform makes them: <c>{name, expiresAt?}</c> → "ppr_…" shown once as <c>plaintext</c>.
+    /// A key acts as its user: without scopes it gets the creating key's own (as far as the member's role allows).</summary>
+    private static readonly CompatKeys Keys = new(
+        ["name", "expiresAt", "scopes", "preset", "environment", "rateLimitPerMinute"],
+        (body, options) =>
+        {
+            DateTimeOffset? expiresAt = null;
+            if (JsonFields.String(body, "expiresAt", 64) is { } at)
+                expiresAt = DateTimeOffset.TryParse(at, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+                    ? parsed : throw new RequestValidationException("expiresAt", "expiresAt must be an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z");
+            var native = NewKey.Parse(JsonSerializer.SerializeToElement(PepperEndpoints.Translate(body, new Dictionary<string, string>
+            {
+                ["name"] = "name", ["scopes"] = "scopes", ["preset"] = "preset", ["environment"] = "environment", ["rateLimitPerMinute"] = "rate_limit_per_minute",
+                ["expiresAt"] = "expires_at",
+            })), options.MaxKeyExpiryDays);
+            return native with { ExpiresAt = expiresAt, Format = KeyFormat.Pepper, ScopesOfCreator = true };
+        },
+        (plaintext, k) => PepperEndpoints.Ok(new Dictionary<string, object?>(KeyView(k)) { ["plaintext"] = plaintext }, StatusCodes.Status201Created),
+        keys => PepperEndpoints.Ok(new { apiKeys = keys.Select(KeyView) }),
+        error => PepperEndpoints.From(error),
+        PepperEndpoints.FieldName);
 
-    private static object KeyView(ApiKeyView k) => new
+    private static Dictionary<string, object?> KeyView(ApiKeyRecord k) => new()
     {
-        keyId = k.Id, name = k.Name, prefix = k.Prefix, scopes = k.Scopes, environment = k.Environment, createdAt = k.CreatedAt,
-        expiresAt = k.ExpiresAt, revokedAt = k.RevokedAt, lastUsedAt = k.LastUsedAt, rateLimitPerMinute = k.RateLimitPerMinute,
+        ["id"] = k.KeyId, ["name"] = k.Name, ["prefix"] = k.Prefix, ["scopes"] = k.Scopes, ["environment"] = k.Environment, ["createdAt"] = k.CreatedAt,
+        ["expiresAt"] = k.ExpiresAt, ["revokedAt"] = k.RevokedAt, ["lastUsedAt"] = k.LastUsedAt, ["rateLimitPerMinute"] = k.RateLimitPerMinute,
     };
 
-    private static async Task<IResult> ListKeys(HttpContext http, KeyService keys)
-    {
-        var listed = await keys.ListAsync(http.Actor());
-        return listed.Ok ? PepperEndpoints.Ok(new { apiKeys = listed.Value!.Select(KeyView) }) : PepperEndpoints.From(listed.Error!);
-    }
-
-    private static async Task<IResult> CreateKey(HttpContext http, KeyService keys, IOptions<AuthOptions> options)
-    {
-        var (body, error) = await PepperEndpoints.ReadJsonAsync(http.Request);
-        if (error is not null) return error;
-        NewKey request;
-        try { request = NewKey.Parse(JsonSerializer.SerializeToElement(PepperEndpoints.Translate(body, KeyFields)), options.Value.MaxKeyExpiryDays); }
-        catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(PepperEndpoints.FieldName(ex.Field), ex.Message); }
-        var created = await keys.CreateAsync(http.Actor(), request);
-        if (!created.Ok) return PepperEndpoints.From(created.Error!);
-        var (plaintext, k) = created.Value!;
-        return PepperEndpoints.Ok(new
-        {
-            keyId = k.KeyId, name = k.Name, prefix = k.Prefix, scopes = k.Scopes, environment = k.Environment, createdAt = k.CreatedAt,
-            expiresAt = k.ExpiresAt, rateLimitPerMinute = k.RateLimitPerMinute, plaintext,
-        }, StatusCodes.Status201Created);
-    }
-
-    private static async Task<IResult> AuditLog(HttpContext http, AuditTrail audit, string? action, string? actor,
+    /// <summary><c>?action=&amp;userId=&amp;limit=&amp;cursor=</c> → <c>{entries: [{id, action, resource, resourceId, user: {id, email},
+    /// ipAddress, details, createdAt}], nextCursor}</c>; since and until narrow it further.</summary>
+    private static async Task<IResult> AuditLog(HttpContext http, AuditTrail audit, string? action, string? userId,
         DateTimeOffset? since, DateTimeOffset? until, string? cursor, int? limit)
     {
         var read = await audit.QueryAsync(http.Actor(), new AuditQuery
         {
-            Action = action, Actor = actor, Since = since, Until = until, Cursor = cursor, Limit = limit ?? 50,
+            Action = action is null ? null : Actions.GetValueOrDefault(action, action), Actor = userId, Since = since, Until = until, Cursor = cursor, Limit = limit ?? 50,
         });
         if (!read.Ok) return PepperEndpoints.From(read.Error!);
-        var page = new PageView<AuditEntryView>(read.Value!.Items.Select(AuditEntryView.Of).ToList(), read.Value.NextCursor);
+        var people = await audit.ActorsAsync(http.Actor());
         return PepperEndpoints.Ok(new
         {
-            entries = page.Items.Select(e => new
+            entries = read.Value!.Items.Select(e => new
             {
-                id = e.Id, at = e.At, action = e.Action, actor = e.Actor, keyId = e.KeyId, clientIp = e.ClientIp, target = e.Target, details = e.Details,
+                id = e.Id,
+                action = Actions.FirstOrDefault(a => a.Value == e.Action).Key ?? e.Action,
+                resource = e.Action.Split('.')[0],
+                resourceId = e.Target,
+                user = new { id = e.Actor, email = people.GetValueOrDefault(e.Actor)?.Email },
+                ipAddress = e.ClientIp,
+                details = e.Details,
+                createdAt = e.At,
+                keyId = e.KeyId,
             }),
-            nextCursor = page.NextCursor,
+            nextCursor = read.Value.NextCursor,
         });
     }
 }

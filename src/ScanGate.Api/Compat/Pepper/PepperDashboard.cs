@@ -63,13 +63,15 @@ public static class PepperDashboard
         return PepperEndpoints.Ok(new
         {
             days = n, from, to = clock.UtcNow,
+            // The documented series: the severities flat, beside scans and gateFailed; more counts follow them.
             series = series.OrderBy(d => d.Key).Select(d => new
             {
-                date = d.Key.ToString("yyyy-MM-dd"), scans = d.Value.Scans, completed = d.Value.Completed, failed = d.Value.Failed,
-                gatePassed = d.Value.Passed, gateFailed = d.Value.GateFailed,
-                findings = new { critical = d.Value.Critical, high = d.Value.High, medium = d.Value.Medium, low = d.Value.Low, info = d.Value.Info },
+                date = d.Key.ToString("yyyy-MM-dd"), critical = d.Value.Critical, high = d.Value.High, medium = d.Value.Medium, low = d.Value.Low,
+                scans = d.Value.Scans, gateFailed = d.Value.GateFailed,
+                info = d.Value.Info, completed = d.Value.Completed, failed = d.Value.Failed, gatePassed = d.Value.Passed,
             }),
-            mttr = resolution.BySeverity.ToDictionary(r => r.Severity.Word(), r => new { meanHours = r.MeanHours, resolved = r.Resolved }),
+            // Keyed by the upper-case severity, each {count, meanHours}: count is the findings resolved in the window.
+            mttr = resolution.BySeverity.ToDictionary(r => PepperEndpoints.Upper(r.Severity), r => new { count = r.Resolved, meanHours = r.MeanHours }),
             truncated = cursor is not null || resolution.Truncated,
         });
     }

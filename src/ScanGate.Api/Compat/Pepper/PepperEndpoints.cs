@@ -37,6 +37,8 @@ public static class PepperEndpoints
         api.MapPepperPrecommit();
         api.MapPepperTemplates();
         api.MapPepperWebhooks();
+        api.MapPepperIde();
+        api.MapPepperIntegrations();
         return app;
     }
 
@@ -54,6 +56,9 @@ public static class PepperEndpoints
         CompatSurface.Error(StatusCodes.Status400BadRequest, error, detail, new Dictionary<string, object?> { ["field"] = field });
 
     public static IResult NotFound(string detail) => CompatSurface.Error(StatusCodes.Status404NotFound, "Not found", detail);
+
+    /// <summary>A documented capability ScanGate cannot provide: 501 with what it does instead (docs/compat.md).</summary>
+    public static IResult NotImplemented(string error, string detail) => CompatSurface.Error(StatusCodes.Status501NotImplemented, error, detail);
 
     public static IResult Forbidden(string detail) => CompatSurface.Error(StatusCodes.Status403Forbidden, "Forbidden", detail);
 
@@ -92,7 +97,8 @@ public static class PepperEndpoints
         "base_commit" => "baseSha",
         "fail_on_severity" => "failOn",
         "project" or "key" or "new_only" => "projectId",
-        "ids" => "findingIds",
+        "note" => "statusNote",
+        "repository_url" => "repoUrl",
         "scan_id" => "scanId",
         _ => SnakeToCamel(native),
     };

@@ -20,8 +20,8 @@ public static class PepperFindings
         ["cursor"] = "cursor", ["limit"] = "limit",
     };
     private static readonly string[] WordFilters = ["severity", "minSeverity", "status"];
-    private static readonly Dictionary<string, string> TriageFields = new() { ["status"] = "status", ["note"] = "note" };
-    private static readonly Dictionary<string, string> BulkFields = new() { ["findingIds"] = "ids", ["status"] = "status", ["note"] = "note" };
+    private static readonly Dictionary<string, string> TriageFields = new() { ["status"] = "status", ["statusNote"] = "note" };
+    private static readonly Dictionary<string, string> BulkFields = new() { ["ids"] = "ids", ["status"] = "status", ["statusNote"] = "note" };
 
     public static RouteGroupBuilder MapPepperFindings(this RouteGroupBuilder api)
     {
@@ -71,9 +71,9 @@ public static class PepperFindings
     /// <summary>A finding in this platform's words.</summary>
     public static object View(FindingView f) => new
     {
-        findingId = f.Id, scanId = f.ScanId, projectId = f.Project, fingerprint = f.Fingerprint, scanner = f.Scanner, category = f.Category,
+        id = f.Id, scanId = f.ScanId, projectId = f.Project, fingerprint = f.Fingerprint, scanner = f.Scanner, category = f.Category,
         severity = f.Severity.ToUpperInvariant(), status = f.Status.ToUpperInvariant(), title = f.Title, description = f.Description,
-        ruleId = f.RuleId, file = f.Location.File, line = f.Location.Line, location = f.Location, cves = f.Cves, cvss = f.Cvss,
+        ruleId = f.RuleId, filePath = f.Location.File, startLine = f.Location.Line, location = f.Location, cves = f.Cves, cvss = f.Cvss,
         remediation = f.Remediation, references = f.References, fixedVersion = f.FixedVersion, detectedAt = f.DetectedAt,
         statusNote = f.StatusNote, statusChangedAt = f.StatusChangedAt, statusChangedBy = f.StatusChangedBy,
     };

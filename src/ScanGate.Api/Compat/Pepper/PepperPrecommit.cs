@@ -26,10 +26,51 @@ public static class PepperPrecommit
 
     public static RouteGroupBuilder MapPepperPrecommit(this RouteGroupBuilder api)
     {
+        api.MapGet("/precommit/install.sh", (HttpContext http) => TypedResults.Text(Installer(
+                $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{PepperEndpoints.BasePath}"), "text/x-shellscript; charset=utf-8"))
+            .AllowAnonymous();
         api.MapPost("/precommit/scan", Scan).RequireScope(Scopes.ScansTrigger).RequireScope(Scopes.ScansRead)
             .WithMetadata(new AcceptsUpload(_ => true));
         return api;
     }
+
+    /// <summary>
+    /// The installer (no key needed to fetch it): run in a Git work tree, it writes .git/hooks/pre-commit, which sends
+    /// the staged files to <c>POST /api/precommit/scan</c> with the key in PEPPER_API_KEY and refuses the commit when
+    /// the answer says <c>block</c>. PEPPER_API_URL defaults to this server; PEPPER_FAIL_ON to CRITICAL,HIGH.
+    /// The hook needs bash, curl, jq and base64.
+    /// </summary>
+    internal static string Installer(string baseUrl) => $$"""
+        #!/usr/bin/env bash
+        # Installs the Pepper pre-commit hook into the Git repository of the current directory.
+        set -euo pipefail
+        hooks="$(git rev-parse --git-path hooks)"
+        mkdir -p "$hooks"
+        cat > "$hooks/pre-commit" <<'HOOK'
+        #!/usr/bin/env bash
+        # Pepper pre-commit check: the staged files are scanned before the commit is made.
+        set -euo pipefail
+        : "${PEPPER_API_KEY:?set PEPPER_API_KEY to a Pepper API key}"
+        url="${PEPPER_API_URL:-{{baseUrl}}}"
+        fail_on="${PEPPER_FAIL_ON:-CRITICAL,HIGH}"
+        files='[]'
+        while IFS= read -r -d '' path; do
+          content=$(git show ":$path" | base64 -w0)
+          files=$(jq --arg p "$path" --arg c "$content" '. + [{path: $p, content: $c, encoding: "base64"}]' <<<"$files")
+        done < <(git diff --cached --name-only --diff-filter=ACM -z)
+        [ "$files" = '[]' ] && exit 0
+        body=$(jq -n --argjson files "$files" --arg failOn "$fail_on" '{files: $files, failOn: ($failOn | split(","))}')
+        answer=$(curl -sS --fail-with-body -X POST "$url/api/precommit/scan" -H "Authorization: Bearer $PEPPER_API_KEY"           -H 'Content-Type: application/json' --data-binary "$body")
+        jq -r '.findings[] | "\(.severity) \(.filePath):\(.startLine // "-") \(.title)"' <<<"$answer"
+        if [ "$(jq -r '.block' <<<"$answer")" = "true" ]; then
+          echo "pepper: commit blocked (failOn $fail_on)" >&2
+          exit 1
+        fi
+        HOOK
+        chmod +x "$hooks/pre-commit"
+        echo "Pepper pre-commit hook installed in $hooks/pre-commit"
+
+        """;
 
     private static async Task<IResult> Scan(HttpContext http, PepperScanServices services, int? timeoutSeconds)
     {
@@ -77,7 +118,7 @@ public static class PepperPrecommit
             var page = await scan.Findings(new FindingQuery { Limit = 500, Cursor = cursor });
             findings.AddRange(page.Items.Select(f => new
             {
-                findingId = f.Id, ruleId = f.RuleId, severity = PepperEndpoints.Upper(f.Severity), file = f.Location.File, line = f.Location.Line,
+                id = f.Id, ruleId = f.RuleId, severity = PepperEndpoints.Upper(f.Severity), filePath = f.Location.File, startLine = f.Location.Line,
                 title = f.Title, description = f.Description, remediation = f.Remediation,
             }));
             cursor = page.NextCursor;
@@ -97,11 +138,34 @@ public static class PepperPrecommit
         });
     }
 
-    /// <summary>JSON: <c>{files: [{path, content, encoding?: "utf-8" | "base64"}], failOn?, projectId?, branch?}</c>.</summary>
+    private static readonly string[] SeverityOrder = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"];
+
+    /// <summary>
+    /// The documented <c>failOn</c> is a list of severities that block (["CRITICAL","HIGH"]); the gate's threshold is
+    /// its lowest. A list with a gap (["CRITICAL","LOW"]) is not a threshold, so it is refused rather than read as
+    /// more or less than it says; an empty list never blocks.
+    /// </summary>
+    internal static JsonNode FailOnThreshold(JsonElement list)
+    {
+        if (list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+            throw new RequestValidationException("failOn", $"failOn must be an array of severities: {string.Join(", ", SeverityOrder)}");
+        var words = list.EnumerateArray().Select(e => e.GetString()!.Trim().ToUpperInvariant()).Distinct().ToList();
+        if (words.FirstOrDefault(w => !SeverityOrder.Contains(w)) is { } unknown)
+            throw new RequestValidationException("failOn", $"unknown severity '{unknown}' in failOn; severities: {string.Join(", ", SeverityOrder)}");
+        if (words.Count == 0) return JsonValue.Create("NONE");
+        var lowest = words.Max(w => Array.IndexOf(SeverityOrder, w));
+        if (words.Count != lowest + 1)
+            throw new RequestValidationException("failOn",
+                $"failOn blocks a severity and everything above it: give {string.Join(", ", SeverityOrder.Take(lowest + 1))} (a list with a gap is not supported)");
+        return JsonValue.Create(SeverityOrder[lowest]);
+    }
+
+    /// <summary>JSON: <c>{files: [{path, content, encoding?: "utf-8" | "base64"}], failOn?: [severities] | severity, projectId?, branch?}</c>.</summary>
     private static List<(string, byte[])> ReadJson(JsonElement body, JsonObject input)
     {
         foreach (var field in Fields.Skip(1))
-            if (body.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null) input[field] = JsonNode.Parse(v.GetRawText());
+            if (body.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null)
+                input[field] = field == "failOn" && v.ValueKind == JsonValueKind.Array ? FailOnThreshold(v) : JsonNode.Parse(v.GetRawText());
         if (!body.TryGetProperty("files", out var files) || files.ValueKind != JsonValueKind.Array)
             throw new RequestValidationException("files", "files must be an array of {path, content}");
         var list = new List<(string, byte[])>();

@@ -17,8 +17,8 @@ public static class PepperProjects
 {
     private static readonly Dictionary<string, string> ProjectFields = new()
     {
-        ["projectId"] = "key", ["name"] = "name", ["repositoryUrl"] = "repository_url", ["defaultBranch"] = "default_branch",
-        ["failOn"] = "fail_on_severity", ["dastTargetUrl"] = "dast_target_url", ["webhookSecret"] = "webhook_secret",
+        ["projectId"] = "key", ["name"] = "name", ["description"] = "description", ["repoUrl"] = "repository_url", ["defaultBranch"] = "default_branch",
+        ["failOn"] = "fail_on_severity", ["dastTargetUrl"] = "dast_target_url",
     };
 
     private static readonly Dictionary<string, string> ScheduleTimingFields = new() { ["cron"] = "cron", ["timezone"] = "timezone", ["enabled"] = "enabled" };
@@ -37,6 +37,8 @@ public static class PepperProjects
         projects.MapDelete("/{projectId}", async (string projectId, HttpContext http, ProjectService projects) =>
             Done(await projects.DeleteAsync(http.Actor(), projectId))).RequireScope(Scopes.ProjectsManage);
 
+        // The documented one: "nightly / weekly cron".
+        projects.MapPost("/{projectId}/schedule", CreateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger);
         var schedules = projects.MapGroup("/{projectId}/schedules");
         schedules.MapGet("", ListSchedules).RequireScope(Scopes.ScansRead);
         schedules.MapGet("/{scheduleId}", GetSchedule).RequireScope(Scopes.ScansRead);
@@ -54,14 +56,9 @@ public static class PepperProjects
 
     private static object View(ProjectView p, HttpContext http) => new
     {
-        projectId = p.Key, name = p.Name, repositoryUrl = p.RepositoryUrl, defaultBranch = p.DefaultBranch,
+        id = p.Key, projectId = p.Key, name = p.Name, description = p.Description, repoUrl = p.RepositoryUrl, defaultBranch = p.DefaultBranch,
         failOn = p.FailOnSeverity.ToUpperInvariant(), dastTargetUrl = p.DastTargetUrl, createdAt = p.CreatedAt, updatedAt = p.UpdatedAt,
-        recentScans = p.RecentScans, webhookSecretSet = p.WebhookSecretSet,
-        webhooks = new
-        {
-            github = PepperWebhooks.UrlFor(http, "github", p.Key),
-            gitlab = PepperWebhooks.UrlFor(http, "gitlab", p.Key),
-        },
+        recentScans = p.RecentScans,
     };
 
     private static JsonNode? Word(string field, JsonNode? value) => field == "failOn" ? PepperEndpoints.LowerWord(value) : value;
@@ -130,7 +127,7 @@ public static class PepperProjects
         var native = new JsonObject();
         try
         {
-            var (type, nativeType, refusal) = PepperScanTypes.Resolve(JsonFields.String(body, "scanType", 50), catalog);
+            var (type, nativeType, refusal) = PepperScanTypes.Resolve(JsonFields.String(body, "scanType", 50) ?? "FULL", catalog);
             if (type is null || nativeType is null) return refusal!;
             var targetField = PepperScanTypes.TargetField(nativeType.TargetKind);
             native["scan_type"] = nativeType.Name;
@@ -141,6 +138,7 @@ public static class PepperProjects
                 var value = JsonNode.Parse(p.Value.GetRawText());
                 if (p.Name == "scanType") continue;
                 if (p.Name == targetField) native["target"] = value;
+                else if (p.Name == "cron") native["cron"] = CronOf(p.Value);
                 else if (ScheduleTimingFields.TryGetValue(p.Name, out var timing)) native[timing] = value;
                 else if (ScheduleScanFields.TryGetValue(p.Name, out var scan)) native[scan] = Word(p.Name, value);
                 else throw new RequestValidationException(p.Name, $"unknown field '{p.Name}'; fields: scanType, {targetField}, "
@@ -157,6 +155,14 @@ public static class PepperProjects
         }
         catch (RequestValidationException ex) { return PepperEndpoints.BadRequest(ex.Field, ex.Message); }
     }
+
+    /// <summary>The platform's "nightly" and "weekly" (02:00, and Monday 02:00, in the schedule's timezone), or a cron expression.</summary>
+    private static JsonNode? CronOf(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()!.Trim().ToLowerInvariant() switch
+    {
+        "nightly" => "0 2 * * *",
+        "weekly" => "0 2 * * 1",
+        _ => value.GetString(),
+    } : JsonNode.Parse(value.GetRawText());
 
     private static async Task<IResult> UpdateSchedule(string projectId, string scheduleId, HttpContext http, ProjectService projects)
     {

@@ -38,14 +38,24 @@ public static class PepperScans
         ["callbackUrl"] = "callback_url",
     };
     private static readonly string[] TargetFields = ["repoUrl", "image", "targetUrl", "target"];
+    private static readonly string[] SvnFields = ["svnUrl", "svnRevision", "svnUsername", "svnPassword"];
 
-    /// <summary>Artifact kinds in this platform's URLs and the native artifact types behind them.</summary>
-    private static readonly Dictionary<string, ArtifactType> ArtifactKinds = new()
+    /// <summary>The platform's seven artifact types: the word in its URLs, its type word, and the native artifact
+    /// behind it (a raw report is the named scanner's). SIGNATURE has none: ScanGate does not sign artifacts (501).</summary>
+    private static readonly (string Kind, string Type, ArtifactType? Native, string? Scanner)[] ArtifactKinds =
+    [
+        ("sarif", "SARIF", ArtifactType.Sarif, null),
+        ("cyclonedx", "SBOM_CYCLONEDX", ArtifactType.Cyclonedx, null),
+        ("spdx", "SBOM_SPDX", ArtifactType.Spdx, null),
+        ("log", "SCAN_LOG", ArtifactType.Log, null),
+        ("container", "CONTAINER_REPORT", ArtifactType.RawReport, "trivy"),
+        ("dast", "DAST_REPORT", ArtifactType.RawReport, "zap"),
+        ("signature", "SIGNATURE", null, null),
+    ];
+    private static readonly Dictionary<string, ArtifactType> ExportFormats = new()
     {
-        ["cyclonedx"] = ArtifactType.Cyclonedx, ["spdx"] = ArtifactType.Spdx, ["sarif"] = ArtifactType.Sarif, ["log"] = ArtifactType.Log,
-        ["raw"] = ArtifactType.RawReport, ["csv"] = ArtifactType.Csv, ["html"] = ArtifactType.Html,
+        ["csv"] = ArtifactType.Csv, ["html"] = ArtifactType.Html, ["sarif"] = ArtifactType.Sarif,
     };
-    private static readonly string[] ExportFormats = ["csv", "html", "sarif"];
 
     public static RouteGroupBuilder MapPepperScans(this RouteGroupBuilder api)
     {
@@ -121,6 +131,9 @@ public static class PepperScans
         if (source is not null && native.TargetKind != TargetKind.GitRepository)
             return (null, PepperEndpoints.BadRequest("scanType", $"an uploaded source is scanned as a repository; scanType {type.Word} scans a {targetField}"));
 
+        if (SvnFields.FirstOrDefault(input.ContainsKey) is { } svn)
+            return (null, PepperEndpoints.NotImplemented("Subversion sources are not supported",
+                $"{svn}: ScanGate scans Git repositories (repoUrl) and uploaded source tarballs (source); export the Subversion revision to a tarball and upload it"));
         var body = new JsonObject { ["scan_type"] = native.Name };
         try
         {
@@ -201,6 +214,7 @@ public static class PepperScans
     /// <c>filesTotal</c> is 100 and <c>filesCompleted</c> the percent done.</summary>
     public static object View(ScanSnapshot s) => new
     {
+        id = s.Id,
         scanId = s.Id,
         projectId = s.Request.ProjectKey,
         scanType = PepperScanTypes.WordOf(s.Request.ScanType, s.Request.Gate.NewOnly),
@@ -214,7 +228,8 @@ public static class PepperScans
         score = s.Verdict?.Score, grade = s.Verdict?.Grade,
         target = s.Request.Target, branch = s.Request.Branch, commitSha = s.Request.Commit, baseSha = s.Request.Gate.BaseCommit,
         createdAt = s.CreatedAt, startedAt = s.StartedAt, completedAt = s.FinishedAt,
-        scannerProgress = s.Scanners.ToDictionary(r => r.Name, r => new
+        // Keyed as the platform keys its scanners ("SAST_LLM"): the scanner's name upper-cased, '-' as '_'.
+        scannerProgress = s.Scanners.ToDictionary(r => r.Name.ToUpperInvariant().Replace('-', '_'), r => new
         {
             status = PepperEndpoints.Upper(r.Status),
             phase = PepperEndpoints.Upper(r.Phase),
@@ -241,7 +256,7 @@ public static class PepperScans
         {
             scans = page.Items.Select(s => new
             {
-                scanId = s.Id, projectId = s.ProjectKey, scanType = PepperScanTypes.WordOf(s.ScanType, newOnly: false), nativeScanType = s.ScanType,
+                id = s.Id, scanId = s.Id, projectId = s.ProjectKey, scanType = PepperScanTypes.WordOf(s.ScanType, newOnly: false), nativeScanType = s.ScanType,
                 status = s.Status.Word().ToUpperInvariant(), gateResult = PepperEndpoints.GateResult(s.GatePassed),
                 criticalCount = s.Counts.Critical, highCount = s.Counts.High, mediumCount = s.Counts.Medium, lowCount = s.Counts.Low,
                 infoCount = s.Counts.Info, target = s.Target, branch = s.Branch, createdAt = s.CreatedAt, completedAt = s.FinishedAt,
@@ -252,8 +267,11 @@ public static class PepperScans
 
     private static async Task<IResult> Command(string id, string command, HttpContext http, IGrainFactory grains, ScanCommands commands)
     {
-        var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
+        var (current, error) = await PepperEndpoints.ScanAsync(http, grains, id);
         if (error is not null) return error;
+        // "Resume a paused or stopped scan": a stopped scan's containers are gone, so resuming it runs it again as a
+        // rescan (linked to it: rescanOf/rescannedAs); the answer is that new scan.
+        if (command == "resume" && current!.Status == ScanStatus.Stopped) command = "rescan";
         if (!ScanCommands.TryParseCommand(command, out var c)) return PepperEndpoints.NotFound($"no command '{command}'");
         var done = await commands.RunAsync(http.Actor(), id, c, http.RequestAborted);
         if (!done.Ok) return PepperEndpoints.From(done.Error!);
@@ -261,6 +279,11 @@ public static class PepperScans
         var snapshot = await grains.GetGrain<IScanGrain>(done.Value!.Scan.Id).Get();
         return PepperEndpoints.Ok(View(snapshot!), command == "rescan" ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
+
+    /// <summary>The kind a stored artifact is listed as, if it is one of the platform's seven.</summary>
+    private static (string Kind, string Type, ArtifactType? Native, string? Scanner)? KindOf(ArtifactInfo a) =>
+        ArtifactKinds.Where(k => k.Native == a.Type && (k.Scanner is null || a.Name.StartsWith(k.Scanner + ".", StringComparison.Ordinal)))
+            .Select(k => ((string, string, ArtifactType?, string?)?)k).FirstOrDefault();
 
     private static async Task<IResult> ListArtifacts(string id, HttpContext http, IGrainFactory grains)
     {
@@ -270,23 +293,32 @@ public static class PepperScans
         if (!listed.Ok) return PepperEndpoints.From(listed.Error!);
         return PepperEndpoints.Ok(new
         {
-            artifacts = listed.Value!.Select(a => ArtifactView.Of(a, listed.Value!)).Select(a =>
+            artifacts = listed.Value!.Select(a => (Info: a, Kind: KindOf(a))).Where(a => a.Kind is not null).Select(a => new
             {
-                var kind = ArtifactKinds.First(k => k.Value.Word() == a.Type).Key;
-                var query = a.Url.IndexOf('?') is var q and >= 0 ? a.Url[q..] : "";
-                return new
-                {
-                    type = kind, name = a.Name, mediaType = a.MediaType, size = a.Size, sha256 = a.Sha256, createdAt = a.CreatedAt,
-                    url = $"{PepperEndpoints.ApiPath}/scans/{id}/artifacts/{kind}{query}",
-                };
+                type = a.Kind!.Value.Type, size = a.Info.Size,
+                downloadPath = $"{PepperEndpoints.ApiPath}/scans/{id}/artifacts/{a.Kind.Value.Kind}",
+                name = a.Info.Name, mediaType = a.Info.MediaType, sha256 = a.Info.Sha256, createdAt = a.Info.CreatedAt,
             }),
         });
     }
 
-    private static async Task<IResult> DownloadArtifact(string id, string kind, string? name, HttpContext http, IGrainFactory grains)
+    private static async Task<IResult> DownloadArtifact(string id, string kind, HttpContext http, IGrainFactory grains)
     {
-        if (!ArtifactKinds.TryGetValue(kind, out var type))
-            return PepperEndpoints.NotFound($"there is no artifact '{kind}'; artifacts: {string.Join(", ", ArtifactKinds.Keys)}");
+        if (ArtifactKinds.FirstOrDefault(k => k.Kind == kind) is not { Kind: not null } known)
+            return PepperEndpoints.NotFound($"there is no artifact '{kind}'; artifacts: {string.Join(", ", ArtifactKinds.Select(k => k.Kind))}");
+        if (known.Native is not { } type)
+            return PepperEndpoints.NotImplemented("Artifact signing is not supported",
+                "ScanGate does not sign artifacts (no cosign or RSA key is configured for it); every artifact carries its sha256 in the artifact list instead");
+        var (_, error) = await PepperEndpoints.ScanAsync(http, grains, id);
+        if (error is not null) return error;
+        string? name = null;
+        if (known.Scanner is { } scanner)
+        {
+            var listed = await http.RequestServices.GetRequiredService<ArtifactQueries>().ListAsync(http.Caller(), id);
+            if (!listed.Ok) return PepperEndpoints.From(listed.Error!);
+            name = listed.Value!.FirstOrDefault(a => a.Type == type && a.Name.StartsWith(scanner + ".", StringComparison.Ordinal))?.Name;
+            if (name is null) return PepperEndpoints.NotFound($"scan '{id}' has no {known.Type}: {scanner} did not run in it");
+        }
         return await Download(id, type, name, http, grains);
     }
 
@@ -294,9 +326,9 @@ public static class PepperScans
     /// report.html, report.sarif).</summary>
     private static async Task<IResult> Export(string id, string? format, HttpContext http, IGrainFactory grains)
     {
-        if (format is null || !ExportFormats.Contains(format.ToLowerInvariant()))
-            return PepperEndpoints.BadRequest("format", $"format must be one of {string.Join(", ", ExportFormats)}");
-        return await Download(id, ArtifactKinds[format.ToLowerInvariant()], null, http, grains);
+        if (format is null || !ExportFormats.TryGetValue(format.ToLowerInvariant(), out var type))
+            return PepperEndpoints.BadRequest("format", $"format must be one of {string.Join(", ", ExportFormats.Keys)}");
+        return await Download(id, type, null, http, grains);
     }
 
     private static async Task<IResult> Download(string id, ArtifactType type, string? name, HttpContext http, IGrainFactory grains)

@@ -5,50 +5,57 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using ScanGate.Api.Auth;
+using ScanGate.Scanners;
 using ScanGate.Contracts;
 
 namespace ScanGate.Api.Compat.Pepper;
 
 /// <summary>
-/// Inbound webhooks of Git hosts: <c>POST /api/webhooks/github?org=…&amp;project=…</c> (a push or pull request,
-/// signed with X-Hub-Signature-256, the HMAC-SHA256 of the raw body under the project's webhook secret) and
-/// <c>/api/webhooks/gitlab?org=…&amp;project=…</c> (a push or merge request, with the secret in X-Gitlab-Token). Each
-/// queues an INCREMENTAL scan of the head commit against the event's base commit, started as any scan is, in the
-/// name of the webhook (actor <c>webhook:github</c> or <c>webhook:gitlab</c>). No API key: the signature is the
-/// authentication. Unknown project: 404; missing or wrong signature (or no secret set): 401.
+/// Inbound webhooks of Git hosts, as the platform documents them: <c>POST /api/webhooks/github</c> (a push or pull
+/// request, signed with X-Hub-Signature-256, the HMAC-SHA256 of the raw body under GITHUB_WEBHOOK_SECRET) and
+/// <c>POST /api/webhooks/gitlab</c> (a push or merge request, X-Gitlab-Token equal to GITLAB_WEBHOOK_SECRET): one
+/// secret per deployment, from the environment, and no query parameters. Each queues an INCREMENTAL scan of the head
+/// commit against the event's base commit in the webhook organisation (<see cref="OrgSetting"/>, or the deployment's
+/// only organisation), for the project whose repository_url is the event's repository (else a project made from the
+/// repository, as POST /api/scans does), in the name of the webhook (actor <c>webhook:github</c> or <c>webhook:gitlab</c>).
+/// No API key: the signature is the authentication. A missing or wrong signature, or no secret configured: 401.
 /// </summary>
 public static class PepperWebhooks
 {
+    public const string GitHubSecretSetting = "GITHUB_WEBHOOK_SECRET";
+    public const string GitLabSecretSetting = "GITLAB_WEBHOOK_SECRET";
+    /// <summary>The organisation webhook scans belong to; needed only when the deployment has several.</summary>
+    public const string OrgSetting = "ScanGate:Compat:Pepper:WebhookOrg";
+
     private static readonly string[] PullRequestActions = ["opened", "synchronize", "reopened", "ready_for_review"];
     private static readonly string[] MergeRequestActions = ["open", "reopen", "update"];
 
     public static RouteGroupBuilder MapPepperWebhooks(this RouteGroupBuilder api)
     {
-        api.MapPost("/webhooks/github", (HttpContext http, PepperScanServices services, string? org, string? project) =>
-            Receive(http, services, org, project, "github")).AllowAnonymous();
-        api.MapPost("/webhooks/gitlab", (HttpContext http, PepperScanServices services, string? org, string? project) =>
-            Receive(http, services, org, project, "gitlab")).AllowAnonymous();
+        api.MapPost("/webhooks/github", (HttpContext http, PepperScanServices services, IConfiguration config, ProjectService projects) =>
+            Receive(http, services, config, projects, "github")).AllowAnonymous();
+        api.MapPost("/webhooks/gitlab", (HttpContext http, PepperScanServices services, IConfiguration config, ProjectService projects) =>
+            Receive(http, services, config, projects, "gitlab")).AllowAnonymous();
         return api;
     }
-
-    /// <summary>The URL a project's webhook on <paramref name="host"/> calls.</summary>
-    public static string UrlFor(HttpContext http, string host, string projectKey) =>
-        $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{PepperEndpoints.ApiPath}/webhooks/{host}"
-        + $"?org={Uri.EscapeDataString(http.Caller().OrgId)}&project={Uri.EscapeDataString(projectKey)}";
 
     private sealed record Push(string Event, string HeadSha, string? BaseSha, string Branch, string? RepositoryUrl);
 
     private static IResult Unauthorized(string detail) => CompatSurface.Error(StatusCodes.Status401Unauthorized, "Invalid signature", detail);
 
-    private static async Task<IResult> Receive(HttpContext http, PepperScanServices services, string? org, string? projectKey, string host)
+    /// <summary>The webhook organisation: the configured one, else the deployment's only organisation (the platform's own aside).</summary>
+    private static async Task<string?> OrgAsync(IConfiguration config, IGrainFactory grains)
     {
-        if (org is null || projectKey is null)
-            return PepperEndpoints.BadRequest(org is null ? "org" : "project", "the webhook URL names the organisation and the project: ?org=…&project=…");
-        if (!ProjectKeys.IsValid(projectKey) || org.Length > 64
-            || await services.Grains.GetGrain<IProjectGrain>(IProjectGrain.KeyOf(org, projectKey)).Get() is not { } project)
-            return PepperEndpoints.NotFound($"no project '{projectKey}' in organisation '{org}'");
+        if (config[OrgSetting] is { Length: > 0 } configured) return configured;
+        var orgs = (await grains.GetGrain<IPlatformGrain>(0).Orgs()).Where(o => o != Bootstrap.PlatformOrgId).ToList();
+        return orgs.Count == 1 ? orgs[0] : null;
+    }
 
+    private static async Task<IResult> Receive(HttpContext http, PepperScanServices services, IConfiguration config, ProjectService projects, string host)
+    {
+        var settingName = host == "github" ? GitHubSecretSetting : GitLabSecretSetting;
         byte[] body;
         using (var buffer = new MemoryStream())
         {
@@ -59,12 +66,15 @@ public static class PepperWebhooks
             }
             body = buffer.ToArray();
         }
-        if (project.WebhookSecret is not { } secret)
-            return Unauthorized($"project '{projectKey}' has no webhook secret; set one with PATCH {PepperEndpoints.ApiPath}/projects/{projectKey} {{\"webhookSecret\": …}}");
+        if (config[settingName] is not { Length: > 0 } secret)
+            return Unauthorized($"this deployment has no {settingName}: set it in the environment of every API node");
         if (!(host == "github" ? GitHubSignatureValid(http.Request, body, secret) : GitLabTokenValid(http.Request, secret)))
             return Unauthorized(host == "github"
-                ? "X-Hub-Signature-256 is missing or is not the HMAC-SHA256 of the body under the project's webhook secret"
-                : "X-Gitlab-Token is missing or is not the project's webhook secret");
+                ? $"X-Hub-Signature-256 is missing or is not the HMAC-SHA256 of the body under {settingName}"
+                : $"X-Gitlab-Token is missing or is not {settingName}");
+        if (await OrgAsync(config, services.Grains) is not { } orgId)
+            return CompatSurface.Error(StatusCodes.Status503ServiceUnavailable, "Webhook organisation not configured",
+                $"this deployment has several organisations: name the one webhook scans belong to in {OrgSetting}");
 
         Push? push;
         string? ignored;
@@ -83,19 +93,22 @@ public static class PepperWebhooks
 
         ApiKeyAuthenticationHandler.ActAs(http, new Caller
         {
-            KeyId = "webhook:" + host, OrgId = project.OrgId, MemberId = "webhook:" + host, Role = OrgRole.Developer, Scopes = [Scopes.ScansTrigger],
+            KeyId = "webhook:" + host, OrgId = orgId, MemberId = "webhook:" + host, Role = OrgRole.Developer, Scopes = [Scopes.ScansTrigger],
         });
+        if (push.RepositoryUrl is null || !Targets.TryNormalize(TargetKind.GitRepository, push.RepositoryUrl, out var repository, out _))
+            return PepperEndpoints.BadRequest("body", $"the {host} event names no repository URL to scan");
+        var project = (await projects.ListAsync(http.Actor())).FirstOrDefault(p => p.RepositoryUrl == repository);
         var input = new JsonObject
         {
-            ["scanType"] = "INCREMENTAL", ["projectId"] = project.Key, ["branch"] = push.Branch, ["commitSha"] = push.HeadSha,
-            ["repoUrl"] = project.RepositoryUrl ?? push.RepositoryUrl,
+            ["scanType"] = "INCREMENTAL", ["branch"] = push.Branch, ["commitSha"] = push.HeadSha, ["repoUrl"] = repository,
         };
+        if (project is not null) input["projectId"] = project.Key;
         if (push.BaseSha is not null) input["baseSha"] = push.BaseSha;
         var (scanId, started) = await PepperScans.StartScanAsync(http, input, services, null, "source");
         if (scanId is null) return started;
         return PepperEndpoints.Ok(new
         {
-            queued = true, scanId, projectId = project.Key, status = "QUEUED", scanType = "INCREMENTAL", @event = push.Event,
+            queued = true, scanId, projectId = project?.Key ?? (await services.Queries.GetAsync(http.Caller(), scanId))?.Request.ProjectKey, status = "QUEUED", scanType = "INCREMENTAL", @event = push.Event,
             branch = push.Branch, commitSha = push.HeadSha, baseSha = push.BaseSha,
         }, StatusCodes.Status202Accepted);
     }
