@@ -46,12 +46,7 @@ public static class ApiSetup
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.Scheme, null);
         services.AddSingleton<IAuthorizationHandler, ScopeAuthorizationHandler>();
         services.AddAuthorizationBuilder().AddScanGatePolicies();
-        services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info.Title = "ScanGate API";
-            doc.Info.Description = "Security scans as a service: trigger, follow, triage, gate. Authenticate with X-API-Key or Authorization: Bearer.";
-            return Task.CompletedTask;
-        }));
+        services.AddScanGateOpenApi();
         services.AddHostedService<Bootstrap>();
         services.Configure<ScanGate.Api.Sources.SourceOptions>(configuration.GetSection(ScanGate.Api.Sources.SourceOptions.Section));
         services.AddSingleton<ScanGate.Api.Sources.SourceRepositoryServer>();
@@ -91,7 +86,8 @@ public static class ApiSetup
 
     public static IEndpointRouteBuilder MapScanGateApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("health");
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("health")
+            .WithName("health").WithSummary("Whether this node answers (no key needed)");
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("ScanGate API"));
         var api = app.MapGroup("/api/v1");

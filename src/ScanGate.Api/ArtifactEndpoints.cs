@@ -17,8 +17,10 @@ public static class ArtifactEndpoints
 {
     public static RouteGroupBuilder MapArtifactEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/scans/{id}/artifacts", ListArtifacts).RequireScope(Scopes.FindingsRead).WithTags("artifacts");
-        api.MapGet("/scans/{id}/artifacts/{type}", DownloadArtifact).RequireScope(Scopes.FindingsRead).WithTags("artifacts");
+        api.MapGet("/scans/{id}/artifacts", ListArtifacts).RequireScope(Scopes.FindingsRead).WithTags("artifacts")
+            .WithName("listScanArtifacts").WithSummary("List a scan's artifacts (raw scanner output, reports)").Produces<ArtifactListView>().ProducesProblems(404);
+        api.MapGet("/scans/{id}/artifacts/{type}", DownloadArtifact).RequireScope(Scopes.FindingsRead).WithTags("artifacts")
+            .WithName("downloadScanArtifact").WithSummary("Download one artifact of a scan").Produces(StatusCodes.Status200OK, typeof(byte[]), "application/octet-stream").ProducesProblems(400, 404);
         return api;
     }
 

@@ -10,7 +10,8 @@ public static class AuditEndpoints
 {
     public static RouteGroupBuilder MapAuditEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/audit-log", Query).RequireScope(Scopes.AuditRead).WithTags("audit");
+        api.MapGet("/audit-log", Query).RequireScope(Scopes.AuditRead).WithTags("audit")
+            .WithName("queryAuditLog").WithSummary("Query the organisation's audit log").Produces<PageView<AuditEntryView>>().ProducesProblems(400);
         return api;
     }
 

@@ -12,10 +12,14 @@ public static class FindingEndpoints
     public static RouteGroupBuilder MapFindingEndpoints(this RouteGroupBuilder api)
     {
         var findings = api.MapGroup("/findings").WithTags("findings");
-        findings.MapGet("", ListFindings).RequireScope(Scopes.FindingsRead);
-        findings.MapGet("/{id}", GetFinding).RequireScope(Scopes.FindingsRead);
-        findings.MapPatch("/{id}", PatchFinding).RequireScope(Scopes.FindingsWrite);
-        findings.MapPost("/bulk", BulkTriage).RequireScope(Scopes.FindingsWrite);
+        findings.MapGet("", ListFindings).RequireScope(Scopes.FindingsRead)
+            .WithName("listFindings").WithSummary("List the organisation's findings").Produces<FindingPageView>().ProducesProblems(400);
+        findings.MapGet("/{id}", GetFinding).RequireScope(Scopes.FindingsRead)
+            .WithName("getFinding").WithSummary("Get a finding").Produces<FindingView>().ProducesProblems(404);
+        findings.MapPatch("/{id}", PatchFinding).RequireScope(Scopes.FindingsWrite)
+            .WithName("triageFinding").WithSummary("Change a finding's triage status").DescribesBody<FindingTriageDocument>().Produces<FindingView>().ProducesProblems(400, 404, 413);
+        findings.MapPost("/bulk", BulkTriage).RequireScope(Scopes.FindingsWrite)
+            .WithName("triageFindings").WithSummary("Change the triage status of several findings").DescribesBody<BulkTriageDocument>().Produces<BulkTriageView>().ProducesProblems(400, 413);
         return api;
     }
 

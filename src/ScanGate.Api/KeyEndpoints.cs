@@ -13,9 +13,12 @@ public static class KeyEndpoints
     public static RouteGroupBuilder MapKeyEndpoints(this RouteGroupBuilder api)
     {
         var keys = api.MapGroup("/apikeys").WithTags("api keys").RequireScope(Scopes.KeysManage);
-        keys.MapPost("", CreateKey);
-        keys.MapGet("", ListKeys);
-        keys.MapDelete("/{keyId}", RevokeKey);
+        keys.MapPost("", CreateKey)
+            .WithName("createApiKey").WithSummary("Create an API key (the key is shown once)").DescribesBody<ApiKeyRequestDocument>().Produces<CreatedApiKeyView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 413);
+        keys.MapGet("", ListKeys)
+            .WithName("listApiKeys").WithSummary("List an organisation's API keys").Produces<PageView<ApiKeyView>>().ProducesProblems(400);
+        keys.MapDelete("/{keyId}", RevokeKey)
+            .WithName("revokeApiKey").WithSummary("Revoke an API key").Produces(StatusCodes.Status204NoContent).ProducesProblems(404);
         return api;
     }
 

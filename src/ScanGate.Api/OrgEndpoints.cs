@@ -13,19 +13,28 @@ public static class OrgEndpoints
     public static RouteGroupBuilder MapOrgEndpoints(this RouteGroupBuilder api)
     {
         var orgs = api.MapGroup("/orgs").WithTags("organisations");
-        orgs.MapPost("", CreateOrg).RequireAuthorization(Policies.PlatformAdmin);
-        orgs.MapGet("", ListOrgs).RequireScope(Scopes.ScansRead);
-        orgs.MapGet("/{orgId}", GetOrg).RequireScope(Scopes.ScansRead);
-        orgs.MapPatch("/{orgId}", UpdateOrg).RequireAuthorization(Policies.PlatformAdmin);
+        orgs.MapPost("", CreateOrg).RequireAuthorization(Policies.PlatformAdmin)
+            .WithName("createOrganisation").WithSummary("Create an organisation with its first admin").DescribesBody<OrganisationRequestDocument>().Produces<OrgView>(StatusCodes.Status201Created).ProducesProblems(400, 409, 413);
+        orgs.MapGet("", ListOrgs).RequireScope(Scopes.ScansRead)
+            .WithName("listOrganisations").WithSummary("List the organisations the caller sees").Produces<PageView<OrgView>>();
+        orgs.MapGet("/{orgId}", GetOrg).RequireScope(Scopes.ScansRead)
+            .WithName("getOrganisation").WithSummary("Get an organisation").Produces<OrgView>().ProducesProblems(404);
+        orgs.MapPatch("/{orgId}", UpdateOrg).RequireAuthorization(Policies.PlatformAdmin)
+            .WithName("updateOrganisation").WithSummary("Change an organisation's name or limits").DescribesBody<OrganisationUpdateDocument>().Produces<OrgView>().ProducesProblems(400, 404, 413);
         // Member management is an admin's: keys:manage is the scope only the admin role allows.
-        orgs.MapGet("/{orgId}/members", ListMembers).RequireScope(Scopes.KeysManage);
-        orgs.MapPost("/{orgId}/members", AddMember).RequireScope(Scopes.KeysManage);
-        orgs.MapPatch("/{orgId}/members/{memberId}", UpdateMember).RequireScope(Scopes.KeysManage);
-        orgs.MapDelete("/{orgId}/members/{memberId}", RemoveMember).RequireScope(Scopes.KeysManage);
+        orgs.MapGet("/{orgId}/members", ListMembers).RequireScope(Scopes.KeysManage)
+            .WithName("listMembers").WithSummary("List an organisation's members").Produces<PageView<MemberView>>().ProducesProblems(404);
+        orgs.MapPost("/{orgId}/members", AddMember).RequireScope(Scopes.KeysManage)
+            .WithName("addMember").WithSummary("Add a member to an organisation").DescribesBody<MemberRequestDocument>().Produces<MemberView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
+        orgs.MapPatch("/{orgId}/members/{memberId}", UpdateMember).RequireScope(Scopes.KeysManage)
+            .WithName("updateMember").WithSummary("Change a member's role or name").DescribesBody<MemberUpdateDocument>().Produces<MemberView>().ProducesProblems(400, 404, 409, 413);
+        orgs.MapDelete("/{orgId}/members/{memberId}", RemoveMember).RequireScope(Scopes.KeysManage)
+            .WithName("removeMember").WithSummary("Remove a member (their keys stop working)").Produces(StatusCodes.Status204NoContent).ProducesProblems(404, 409);
         orgs.MapGet("/{orgId}/callback-secret", async (string orgId, HttpContext http, IGrainFactory grains) =>
             http.Caller().SeesOrg(orgId) && await grains.GetGrain<IOrganizationGrain>(orgId).Get() is not null
                 ? TypedResults.Ok(new { secret = await grains.GetGrain<IOrganizationGrain>(orgId).CallbackSecret(), header = "X-ScanGate-Signature", algorithm = "hmac-sha256" })
-                : Problems.NotFound($"no organisation '{orgId}'")).RequireScope(Scopes.KeysManage);
+                : Problems.NotFound($"no organisation '{orgId}'")).RequireScope(Scopes.KeysManage)
+            .WithName("getCallbackSecret").WithSummary("Get the secret that signs the organisation's scan callbacks").Produces<CallbackSecretDocument>().ProducesProblems(404);
         return api;
     }
 

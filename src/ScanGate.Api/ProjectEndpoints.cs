@@ -13,11 +13,16 @@ public static class ProjectEndpoints
     public static RouteGroupBuilder MapProjectEndpoints(this RouteGroupBuilder api)
     {
         var projects = api.MapGroup("/projects").WithTags("projects");
-        projects.MapPost("", CreateProject).RequireScope(Scopes.ProjectsManage);
-        projects.MapGet("", ListProjects).RequireScope(Scopes.ScansRead);
-        projects.MapGet("/{key}", GetProject).RequireScope(Scopes.ScansRead);
-        projects.MapPatch("/{key}", UpdateProject).RequireScope(Scopes.ProjectsManage);
-        projects.MapDelete("/{key}", DeleteProject).RequireScope(Scopes.ProjectsManage);
+        projects.MapPost("", CreateProject).RequireScope(Scopes.ProjectsManage)
+            .WithName("createProject").WithSummary("Create a project").DescribesBody<ProjectRequestDocument>().Produces<ProjectView>(StatusCodes.Status201Created).ProducesProblems(400, 409, 413);
+        projects.MapGet("", ListProjects).RequireScope(Scopes.ScansRead)
+            .WithName("listProjects").WithSummary("List the organisation's projects").Produces<PageView<ProjectView>>();
+        projects.MapGet("/{key}", GetProject).RequireScope(Scopes.ScansRead)
+            .WithName("getProject").WithSummary("Get a project").Produces<ProjectView>().ProducesProblems(404);
+        projects.MapPatch("/{key}", UpdateProject).RequireScope(Scopes.ProjectsManage)
+            .WithName("updateProject").WithSummary("Change a project").DescribesBody<ProjectRequestDocument>().Produces<ProjectView>().ProducesProblems(400, 404, 413);
+        projects.MapDelete("/{key}", DeleteProject).RequireScope(Scopes.ProjectsManage)
+            .WithName("deleteProject").WithSummary("Delete a project").Produces(StatusCodes.Status204NoContent).ProducesProblems(404, 409);
         projects.MapScheduleEndpoints();
         return api;
     }

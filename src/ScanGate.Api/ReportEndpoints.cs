@@ -16,7 +16,8 @@ public static class ReportEndpoints
 {
     public static RouteGroupBuilder MapReportEndpoints(this RouteGroupBuilder api)
     {
-        api.MapGet("/scans/{id}/findings/export", Export).RequireScope(Scopes.FindingsRead).WithTags("findings");
+        api.MapGet("/scans/{id}/findings/export", Export).RequireScope(Scopes.FindingsRead).WithTags("findings")
+            .WithName("exportScanFindings").WithSummary("Export a scan's findings (SARIF, CycloneDX, SPDX, CSV, HTML, JUnit, GitLab SAST)").Produces(StatusCodes.Status200OK, typeof(byte[]), "application/octet-stream").ProducesProblems(400, 404);
         return api;
     }
 

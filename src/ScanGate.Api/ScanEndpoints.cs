@@ -19,16 +19,25 @@ public static class ScanEndpoints
     public static RouteGroupBuilder MapScanEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/scan-types", async (ScanQueries queries) => TypedResults.Ok(ScanTypes(await queries.ScanTypesAsync())))
-            .RequireScope(Scopes.ScansRead).WithTags("scans");
-        api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger).WithTags("scans");
-        api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead).WithTags("scans");
-        api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead).WithTags("scans");
-        api.MapGet("/scans/{id}/results", GetResults).RequireScope(Scopes.ScansRead).WithTags("scans");
-        api.MapGet("/scans/{id}/findings", FindingEndpoints.ListScanFindings).RequireScope(Scopes.FindingsRead).WithTags("findings");
-        api.MapGet("/scans/{id}/events", StreamEvents).RequireScope(Scopes.ScansRead).WithTags("scans");
+            .RequireScope(Scopes.ScansRead).WithTags("scans")
+            .WithName("listScanTypes").WithSummary("List the scan types, their profiles and scanners").Produces<List<ScanTypeView>>();
+        api.MapPost("/scans", CreateScan).RequireScope(Scopes.ScansTrigger).WithTags("scans")
+            .WithName("createScan").WithSummary("Trigger a scan").DescribesBody<ScanRequestDocument>().Produces<CreatedScanView>(StatusCodes.Status202Accepted).ProducesProblems(400, 402, 409, 413, 503);
+        api.MapGet("/scans", ListScans).RequireScope(Scopes.ScansRead).WithTags("scans")
+            .WithName("listScans").WithSummary("List scans, newest first").Produces<ScanListView>().ProducesProblems(400);
+        api.MapGet("/scans/{id}", GetScan).RequireScope(Scopes.ScansRead).WithTags("scans")
+            .WithName("getScan").WithSummary("Get a scan").Produces<ScanView>().ProducesProblems(404);
+        api.MapGet("/scans/{id}/results", GetResults).RequireScope(Scopes.ScansRead).WithTags("scans")
+            .WithName("getScanResults").WithSummary("Get a scan's results and gate verdict").Produces<ResultsView>().ProducesProblems(404);
+        api.MapGet("/scans/{id}/findings", FindingEndpoints.ListScanFindings).RequireScope(Scopes.FindingsRead).WithTags("findings")
+            .WithName("listScanFindings").WithSummary("List a scan's findings").Produces<FindingPageView>().ProducesProblems(400, 404);
+        api.MapGet("/scans/{id}/events", StreamEvents).RequireScope(Scopes.ScansRead).WithTags("scans")
+            .WithName("streamScanEvents").WithSummary("Follow a scan's progress as server-sent events").DescribedAsEventStream().ProducesProblems(404);
         api.MapPost("/scans/{id}/rescan", (string id, HttpContext http, ScanCommands commands) => RunCommand(id, "rescan", http, commands))
-            .RequireScope(Scopes.ScansTrigger).WithTags("scans");
-        api.MapPost("/scans/{id}/{command:regex(^(pause|resume|stop|cancel)$)}", RunCommand).RequireScope(Scopes.ScansManage).WithTags("scans");
+            .RequireScope(Scopes.ScansTrigger).WithTags("scans")
+            .WithName("rescanScan").WithSummary("Run a scan again with the same request").Produces<ScanView>(StatusCodes.Status202Accepted).ProducesProblems(402, 404, 409, 503);
+        api.MapPost("/scans/{id}/{command:regex(^(pause|resume|stop|cancel)$)}", RunCommand).RequireScope(Scopes.ScansManage).WithTags("scans")
+            .WithName("controlScan").WithSummary("Pause, resume, stop or cancel a scan").Produces<ScanView>().Produces<ScanView>(StatusCodes.Status202Accepted).ProducesProblems(404, 409, 503);
         return api;
     }
 

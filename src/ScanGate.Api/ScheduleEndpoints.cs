@@ -16,11 +16,16 @@ public static class ScheduleEndpoints
     public static RouteGroupBuilder MapScheduleEndpoints(this RouteGroupBuilder projects)
     {
         var schedules = projects.MapGroup("/{key}/schedules");
-        schedules.MapGet("", ListSchedules).RequireScope(Scopes.ScansRead);
-        schedules.MapGet("/{id}", GetSchedule).RequireScope(Scopes.ScansRead);
-        schedules.MapPost("", CreateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger);
-        schedules.MapPatch("/{id}", UpdateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger);
-        schedules.MapDelete("/{id}", DeleteSchedule).RequireScope(Scopes.ProjectsManage);
+        schedules.MapGet("", ListSchedules).RequireScope(Scopes.ScansRead)
+            .WithName("listSchedules").WithSummary("List a project's scan schedules").Produces<PageView<ScheduleView>>().ProducesProblems(404);
+        schedules.MapGet("/{id}", GetSchedule).RequireScope(Scopes.ScansRead)
+            .WithName("getSchedule").WithSummary("Get a scan schedule").Produces<ScheduleView>().ProducesProblems(404);
+        schedules.MapPost("", CreateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger)
+            .WithName("createSchedule").WithSummary("Schedule a recurring scan of a project").DescribesBody<ScheduleRequestDocument>().Produces<ScheduleView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
+        schedules.MapPatch("/{id}", UpdateSchedule).RequireScope(Scopes.ProjectsManage).RequireScope(Scopes.ScansTrigger)
+            .WithName("updateSchedule").WithSummary("Change a scan schedule").DescribesBody<ScheduleRequestDocument>().Produces<ScheduleView>().ProducesProblems(400, 404, 413);
+        schedules.MapDelete("/{id}", DeleteSchedule).RequireScope(Scopes.ProjectsManage)
+            .WithName("deleteSchedule").WithSummary("Delete a scan schedule").Produces(StatusCodes.Status204NoContent).ProducesProblems(404);
         return projects;
     }
 

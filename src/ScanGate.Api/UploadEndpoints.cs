@@ -21,9 +21,11 @@ public static partial class UploadEndpoints
 
     public static RouteGroupBuilder MapUploadEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/scans/{id}/uploads", Upload).RequireScope(Scopes.ScansTrigger).WithTags("scans").WithMetadata(new AcceptsUpload(_ => true));
+        api.MapPost("/scans/{id}/uploads", Upload).RequireScope(Scopes.ScansTrigger).WithTags("scans").WithMetadata(new AcceptsUpload(_ => true))
+            .WithName("uploadScanReport").WithSummary("Add an outside tool's report (SARIF, CycloneDX, …) to a scan").Produces<UploadView>(StatusCodes.Status201Created).ProducesProblems(400, 404, 409, 413);
         api.MapGet("/upload-formats", () => TypedResults.Ok(UploadFormats.All.Select(f => new UploadFormatView(f.Name, f.Description)).ToList()))
-            .RequireScope(Scopes.ScansRead).WithTags("scans");
+            .RequireScope(Scopes.ScansRead).WithTags("scans")
+            .WithName("listUploadFormats").WithSummary("List the report formats an upload accepts").Produces<List<UploadFormatView>>();
         return api;
     }
 
