@@ -8,7 +8,8 @@ namespace ScanGate.Benchmarks;
 /// cluster id, a bootstrap administrator key and warnings only in the log.</summary>
 public static class EmbeddedHost
 {
-    public static (WebApplicationBuilder Builder, string BaseUrl, string AdminKey) Create()
+    /// <param name="extraArgs">More settings, as command-line arguments ("--ScanGate:…", value).</param>
+    public static (WebApplicationBuilder Builder, string BaseUrl, string AdminKey) Create(params string[] extraArgs)
     {
         var port = Net.FreePort();
         var adminKey = ScanGate.Application.ApiKeys.NewKey();
@@ -17,7 +18,8 @@ public static class EmbeddedHost
             "--ScanGate:Orleans:SiloPort", Net.FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", Net.FreePort().ToString(),
             "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
             "--ScanGate:Auth:BootstrapKey", adminKey,
-            "--Logging:LogLevel:Default", "Warning"]);
+            "--Logging:LogLevel:Default", "Warning",
+            .. extraArgs]);
         return (builder, $"http://127.0.0.1:{port}", adminKey);
     }
 }

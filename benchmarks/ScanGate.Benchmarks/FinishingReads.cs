@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,17 +17,10 @@ public static class FinishingReads
 {
     public static async Task RunAsync(int findings)
     {
-        var port = FreePort();
-        var adminKey = ScanGate.Application.ApiKeys.NewKey();
-        var builder = ScanGateHost.CreateBuilder([
-            "--urls", $"http://127.0.0.1:{port}",
-            "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
-            "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
-            "--ScanGate:Auth:BootstrapKey", adminKey,
-            "--Logging:LogLevel:Default", "Warning"]);
+        var (builder, baseUrl, adminKey) = EmbeddedHost.Create();
         await using var app = ScanGateHost.Build(builder);
         await app.StartAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
 
         using var created = await http.PostAsync("/api/v1/scans", new StringContent(
@@ -76,12 +68,5 @@ public static class FinishingReads
         var lo = (int)Math.Floor(rank);
         var hi = (int)Math.Ceiling(rank);
         return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 }

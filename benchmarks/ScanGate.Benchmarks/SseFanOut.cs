@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -21,24 +20,17 @@ public static class SseFanOut
 {
     public static async Task RunAsync(int clients, int scans, int rounds)
     {
-        var port = FreePort();
-        var adminKey = ScanGate.Application.ApiKeys.NewKey();
-        var builder = ScanGateHost.CreateBuilder([
-            "--urls", $"http://127.0.0.1:{port}",
-            "--ScanGate:Orleans:SiloPort", FreePort().ToString(), "--ScanGate:Orleans:GatewayPort", FreePort().ToString(),
-            "--ScanGate:Orleans:ClusterId", "bench-" + Guid.NewGuid().ToString("N")[..6],
-            "--ScanGate:Auth:BootstrapKey", adminKey,
+        var (builder, baseUrl, adminKey) = EmbeddedHost.Create(
             "--ScanGate:Admission:MaxConcurrentScans", (scans + 4).ToString(),
             "--ScanGate:Silo:ContainerSlots", (scans + 4).ToString(),
-            "--ScanGate:Api:SseHeartbeatSeconds", "15",
-            "--Logging:LogLevel:Default", "Warning"]);
+            "--ScanGate:Api:SseHeartbeatSeconds", "15");
         builder.Services.AddSingleton<IScannerAdapter, SleepScanner>();
         builder.Services.AddSingleton(SleepScanner.Type);
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxConcurrentConnections = clients + 100);
         await using var app = ScanGateHost.Build(builder);
         await app.StartAsync();
         var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients + 50, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10) };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout.InfiniteTimeSpan };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.Add("X-API-Key", adminKey);
 
         var orgs = JsonDocument.Parse(await http.GetStringAsync("/api/v1/orgs")).RootElement.GetProperty("items");
@@ -128,13 +120,6 @@ public static class SseFanOut
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
     }
 
     private static double Percentile(List<double> sorted, double p)
