@@ -39,18 +39,19 @@ public sealed class OffloadCompatTests(CompatProcess scangate) : IClassFixture<C
     [Fact]
     public async Task The_documents_minimal_pipeline_step_runs_unchanged()
     {
-        // web_vulnerability is OWASP ZAP, whose image is not built on this project's machines: the scan ends failed
-        // (no scanner vouches for the target) and the documented step fails the job, having walked every documented path.
+        // web_vulnerability runs its default scanners that this machine has (sqlmap and ffuf; ZAP's image is not built
+        // here, so it is skipped): against a site that exposes its .git/ and a backup, ffuf's high findings fail the
+        // gate, and the documented step fails the job, having walked every documented path.
         var (_, key, _) = await scangate.TenantAsync("offload-doc");
-        using var site = new TcpListener(IPAddress.Loopback, 0);
-        site.Start();
+        await using var site = await PlantedWebServer.StartAsync();
         var (code, output) = await CompatProcess.RunScriptAsync("offload-doc-steps.sh", new Dictionary<string, string>
         {
-            ["OFFLOAD_API_URL"] = BaseUrl, ["OFFLOAD_API_KEY"] = key, ["STAGING_URL"] = $"http://127.0.0.1:{((IPEndPoint)site.LocalEndpoint).Port}/",
+            ["OFFLOAD_API_URL"] = BaseUrl, ["OFFLOAD_API_KEY"] = key, ["STAGING_URL"] = site.Url,
         });
         Assert.Matches(@"scan_id: scn_\w+", output);
         Assert.Matches("status: (completed|failed)", output);
         Assert.Contains("\"critical\": 0", output); // .data.findings_by_severity
+        Assert.Matches("\"high\": [1-9]", output); // the gate fails on what ffuf found, not on a scan that did not run
         Assert.True(code == 1, output);
         Assert.Contains("Security gate failed", output);
     }
