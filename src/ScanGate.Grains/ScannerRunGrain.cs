@@ -452,13 +452,7 @@ public sealed class ScannerRunGrain(
     {
         // Counted from the store, so duplicates merged there are counted once.
         var counts = new SeverityCounts();
-        string? cursor = null;
-        do
-        {
-            var page = await findings.ListAsync(spec.ScanId, new FindingQuery { Scanner = spec.Scanner, Limit = 1000, Cursor = cursor });
-            counts = counts.Add(SeverityCounts.Of(page.Items));
-            cursor = page.NextCursor;
-        } while (cursor is not null);
+        await foreach (var f in findings.AllAsync(spec.ScanId, new FindingQuery { Scanner = spec.Scanner })) counts = counts.Add(SeverityCounts.Of([f]));
         return counts;
     }
 
